@@ -1,0 +1,63 @@
+"""planning — poverty-reduction budget planning for Quỳnh Nhai (Sơn La, Vietnam).
+
+The public API (imported lazily, so ``import planning`` stays fast):
+
+* ``run(scenario, draws=, seed=, engine=)`` → :class:`Result` (``.summary()``, ``.outcomes()``)
+* ``compare(results)`` → one row per scenario
+* ``load_scenario(path_or_dict)``, ``scenario_inputs(path)``, ``prepare(...)``
+* ``load_baseline()``, ``load_programme_book()``, ``load_model_parameters()``
+* ``load_standard(id)``, ``standard_in_force(year)``, ``classify_households(df)``
+* ``alkire_foster(deprivations, k, weights=None)``
+* ``PlanningInputError``
+
+Money is million VND; rates are shares in [0, 1]; incomes are VND per person per month.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_API = {
+    "run": "planning.runner",
+    "run_prepared": "planning.runner",
+    "prepare": "planning.runner",
+    "Prepared": "planning.runner",
+    "Result": "planning.results",
+    "compare": "planning.results",
+    "load_scenario": "planning.scenario",
+    "scenario_inputs": "planning.scenario",
+    "Scenario": "planning.scenario",
+    "load_baseline": "planning.baseline",
+    "synthetic_baseline": "planning.baseline",
+    "load_programme_book": "planning.programmes",
+    "load_model_parameters": "planning.parameters",
+    "load_standard": "planning.standards",
+    "standard_in_force": "planning.standards",
+    "list_standards": "planning.standards",
+    "classify_households": "planning.classify",
+    "read_households": "planning.classify",
+    "alkire_foster": "planning.measures",
+    "income_poverty_gap": "planning.measures",
+    "headcounts": "planning.measures",
+    "PlanningInputError": "planning.errors",
+    "PlanningInputErrors": "planning.errors",
+    "validate_files": "planning.validate",
+    "label": "planning.i18n",
+}
+
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        value = getattr(importlib.import_module(_API[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'planning' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)
