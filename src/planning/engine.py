@@ -181,7 +181,6 @@ def _project_block(inputs: EngineInputs, d_all: Draws, ds: slice, s: slice,
     """Project units ``s`` × draws ``ds``; arrays here are [unit, draw] (draws contiguous)."""
     d = _slice_draws(d_all, ds)
     H0 = inputs.households[s]
-    shape = (H0.size, d.n)
 
     def start(v: np.ndarray) -> np.ndarray:
         return np.repeat(v[:, None], d.n, axis=1).astype(float)
