@@ -61,7 +61,7 @@ def test_validate_accepts_shipped_files(capsys):
 
 def test_validate_rejects_broken_files_naming_file_and_field(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("extends: %s\nname: bad\nbudget:\n  2027: {credit: -3}\n" % PLAN, encoding="utf-8")
+    bad.write_text(f"extends: {PLAN}\nname: bad\nbudget:\n  2027: {{credit: -3}}\n", encoding="utf-8")
     broken = tmp_path / "broken.yaml"
     broken.write_text("name: [unclosed\n", encoding="utf-8")
     assert main(["validate", str(bad), str(broken), PLAN]) == 2
