@@ -70,11 +70,23 @@ def test_same_seed_gives_identical_results_and_another_seed_differs(scenario):
     assert not np.allclose(a["poverty_rate_mean"], c["poverty_rate_mean"])
 
 
-def test_blocks_and_threads_do_not_change_numbers(prep):
+def test_requested_outputs_only_and_identical_numbers(prep):
     ref = project(prep.engine_inputs(), prep.engine_draws())
-    alt = project(prep.engine_inputs(), prep.engine_draws(), block_size=40, workers=2)
-    for name in OUTPUTS:
-        np.testing.assert_array_equal(ref[name], alt[name])
+    some = project(prep.engine_inputs(), prep.engine_draws(), outputs=("poor", "reclassified_poor"))
+    assert set(some) == {"poor", "reclassified_poor"}
+    np.testing.assert_array_equal(ref["poor"], some["poor"])
+    np.testing.assert_array_equal(ref["reclassified_poor"], some["reclassified_poor"])
+
+
+def test_concurrent_calls_from_threads_are_safe_and_equal(prep):
+    from concurrent.futures import ThreadPoolExecutor
+
+    ref = project(prep.engine_inputs(), prep.engine_draws(), outputs=("poor",))["poor"]
+    with ThreadPoolExecutor(2) as pool:
+        outs = list(pool.map(lambda _: project(prep.engine_inputs(), prep.engine_draws(), outputs=("poor",))["poor"],
+                             range(4)))
+    for o in outs:
+        np.testing.assert_array_equal(o, ref)
 
 
 def test_zero_draws_are_refused_with_a_clear_error(scenario):

@@ -7,16 +7,19 @@ diminishing-returns curves; households flow between states; new households form.
 equations, with every assumption and its source, are in docs/model.md.
 
 All arrays are float64 households (counts need not be whole: they are expectations given a
-draw's parameters). Money is million VND. The only Python loops are over years, components
-and chunks of units; draws and units are NumPy axes.
+draw's parameters). Money is million VND. State arrays are [unit, draw]; the only Python loop
+is over years. The yearly flow step is one compiled kernel (numba) running units in parallel
+and draws as vectorised inner loops: the same NumPy equations, fused, because on 2 cores the
+array-at-a-time version was 4× slower (benchmarks/bench_engine.py, docs/model.md).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
+import numba
 import numpy as np
 from scipy.special import ndtr, ndtri
 
@@ -26,7 +29,6 @@ OUTPUTS = (
     "reclassified_poor",
 )
 _MAX_P = 0.95  # a yearly probability pushed up by shocks never reaches certainty
-_GROUP_P, _GROUP_N, _GROUP_E = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -132,180 +134,175 @@ def draws_from_samples(samples: Mapping[str, np.ndarray], component_ids: tuple[s
 
 
 def project(inputs: EngineInputs, draws: Draws, *, outputs: tuple[str, ...] = OUTPUTS,
-            block_size: int = 16_384, workers: int = 1, dtype: type = np.float64) -> dict[str, np.ndarray]:
-    """Run the projection; returns each requested output as [draw, unit, year].
+            dtype: type = np.float64) -> dict[str, np.ndarray]:
+    """Run the projection; returns each requested output as [draw, unit, year] (households).
 
-    Units are independent once money is allocated, and draws are independent by construction,
-    so the work is cut into blocks of about ``block_size`` draw × unit cells: each block's
-    temporaries stay in the processor cache, memory stays bounded, and with ``workers`` > 1
-    blocks run in threads (NumPy releases the GIL inside its loops).
+    Only the requested outputs are stored, so a national-scale run can keep memory small.
     """
     unknown = set(outputs) - set(OUTPUTS)
     if unknown:
         raise ValueError(f"unknown engine outputs: {sorted(unknown)}; known: {OUTPUTS}")
     D, C, Y = draws.n, inputs.n_units, inputs.n_years
-    # Stored [year, unit, draw] so that each block writes contiguous rows; returned as
-    # [draw, unit, year] views.
-    store = {name: np.empty((Y, C, D), dtype=dtype) for name in outputs}
-    cu = min(C, max(1, block_size // 8))
-    du = max(1, min(D, block_size // cu))
-    blocks = [(slice(a, min(a + du, D)), slice(b, min(b + cu, C)))
-              for a in range(0, D, du) for b in range(0, C, cu)]
-    if workers > 1 and len(blocks) > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(lambda blk: _project_block(inputs, draws, blk[0], blk[1], store), blocks))
-    else:
-        for ds, cs in blocks:
-            _project_block(inputs, draws, ds, cs, store)
-    return {name: arr.transpose(2, 1, 0) for name, arr in store.items()}
-
-
-def _coverage(money: np.ndarray, unit_cost: np.ndarray, size: np.ndarray, cap: np.ndarray) -> np.ndarray:
-    """Share of a group reached: c_max · h / (h + c_max·T), h = money / unit cost (households).
-
-    Proportional to the money while it is small (h/T), saturating at ``cap``: each extra
-    million reaches fewer not-yet-reached households (diminishing returns). Arrays are
-    [unit, draw]; ``money`` and ``cap`` per unit, ``unit_cost`` per draw.
-    """
-    h = money[:, None] / unit_cost[None, :]
-    capc = cap[:, None]
-    return capc * h / (h + capc * size + 1e-12)
-
-
-def _slice_draws(d: Draws, ds: slice) -> Draws:
-    return Draws(**{f.name: getattr(d, f.name)[ds] for f in fields(Draws)})
-
-
-def _project_block(inputs: EngineInputs, d_all: Draws, ds: slice, s: slice,
-                   out: dict[str, np.ndarray]) -> None:
-    """Project units ``s`` × draws ``ds``; arrays here are [unit, draw] (draws contiguous)."""
-    d = _slice_draws(d_all, ds)
-    H0 = inputs.households[s]
+    if inputs.amounts.shape != (C, inputs.targets.shape[0] + 1, Y):
+        raise ValueError(f"amounts must be [unit, component + capacity, year] = "
+                         f"{(C, inputs.targets.shape[0] + 1, Y)}, got {inputs.amounts.shape}")
 
     def start(v: np.ndarray) -> np.ndarray:
-        return np.repeat(v[:, None], d.n, axis=1).astype(float)
+        return np.ascontiguousarray(np.broadcast_to(np.asarray(v, float)[..., None], (*np.shape(v), D)))
 
-    P, N = start(inputs.poor[s]), start(inputs.near_poor[s])
-    E = [start(e[s]) for e in inputs.escaped]
-    O = start(np.maximum(H0 - inputs.poor[s] - inputs.near_poor[s] - inputs.escaped[:, s].sum(axis=0), 0.0))
-    amounts = inputs.amounts[s]
-    row = lambda a: a[None, :]  # noqa: E731  per-draw parameter against units
-
-    # Per (component, group): coverage cap × effect per draw, fixed over the years. Effects
-    # are capped so that coverage·effect·capacity never reaches 1 (no certainty of exit).
-    top = 0.999 / (1.0 + d.capacity_uplift)
-    pairs = []  # (component, group, share, cap [unit, 1], cap·effect arrays)
-    for k in range(inputs.targets.shape[0]):
-        if not amounts[:, k, :].any():
-            continue
-        for g in (_GROUP_P, _GROUP_N, _GROUP_E):
-            share = inputs.targets[k, g]
-            if share <= 0:
-                continue
-            cap = inputs.coverage_cap[k, g, s][:, None]
-            if g == _GROUP_P:
-                ce = (cap * row(np.minimum(d.effect_exit[:, k], top)),)
-            elif g == _GROUP_N:
-                ce = (cap * row(np.minimum(d.effect_lift[:, k], top)),
-                      cap * row(np.minimum(d.effect_protect[:, k], top)))
-            else:
-                ce = (cap * row(np.minimum(d.effect_protect[:, k], top)),)
-            pairs.append((k, g, share, cap, ce))
-    inv_cost = 1.0 / d.unit_cost
-
-    for t in range(inputs.n_years):
-        E_tot = sum(E)
-        H = P + N + E_tot + O
-        reclassified = None
-        ratio = inputs.switch_log_ratio[t, s]
+    P, N = start(inputs.poor), start(inputs.near_poor)
+    E = start(inputs.escaped)  # [cohort, unit, draw]
+    O = start(np.maximum(inputs.households - inputs.poor - inputs.near_poor - inputs.escaped.sum(axis=0), 0.0))
+    store = np.empty((len(outputs), Y, C, D), dtype=dtype)
+    slot = np.array([outputs.index(n) if n in outputs else -1 for n in OUTPUTS], dtype=np.int64)
+    top = 0.999 / (1.0 + draws.capacity_uplift)  # coverage·effect·m stays below 1
+    effects = np.ascontiguousarray(np.stack([
+        np.minimum(draws.effect_exit, top[:, None]).T,
+        np.minimum(draws.effect_lift, top[:, None]).T,
+        np.minimum(draws.effect_protect, top[:, None]).T,
+    ]))  # [effect, component, draw]
+    inv_cost = np.ascontiguousarray((1.0 / draws.unit_cost).T)  # [component, draw]
+    per_draw = np.ascontiguousarray(np.stack([
+        draws.exit_poor, draws.exit_to_near_poor_share, draws.lift_near_poor, draws.fall_near_poor,
+        draws.repoverty_escaped, draws.escaped_to_near_poor, draws.fall_other, draws.other_to_near_poor,
+        draws.growth, draws.capacity_uplift,
+    ]))
+    shock = np.ascontiguousarray(draws.shock.T)  # [year, draw]
+    amounts = np.ascontiguousarray(inputs.amounts, dtype=float)
+    caps = np.ascontiguousarray(inputs.coverage_cap, dtype=float)
+    targets = np.ascontiguousarray(inputs.targets, dtype=float)
+    shock_fixed = np.ascontiguousarray(inputs.shock_fixed, dtype=float)
+    rec = slot[OUTPUTS.index("reclassified_poor")]
+    for t in range(Y):
+        reclassified = np.zeros((C, D))
+        ratio = inputs.switch_log_ratio[t]
         if np.any(ratio != 0):
-            P, N, E, O, reclassified = _switch_standard(P, N, E, O, H, ratio, d)
-            E_tot = sum(E)
+            reclassified = _switch_standard(P, N, E, O, ratio, draws)
+        if rec >= 0:
+            store[rec, t] = reclassified
+        with _KERNEL_LOCK:
+            _year_step(t, P, N, E, O, amounts, targets, caps, shock_fixed, float(inputs.capacity_scale),
+                       per_draw, shock, inv_cost, effects, store, slot)
+    return {name: store[i].transpose(2, 1, 0) for i, name in enumerate(outputs)}
 
-        # Programme response (docs/model.md): a reached household's "failure" probability is
-        # multiplied by (1 - effect·m); components act independently, so factors multiply.
-        cm = amounts[:, -1, t][:, None]
-        m = 1.0 + row(d.capacity_uplift) * (cm / (cm + inputs.capacity_scale * H + 1e-12))
-        keep = {"exit": 1.0, "lift": 1.0, "fall_n": 1.0, "fall_e": 1.0}
-        sizes = (P, N, E_tot)
-        for k, g, share, cap, ce in pairs:
-            money = amounts[:, k, t]
-            if not money.any():
+
+# numba's default threading layer must not be entered from two Python threads at once.
+_KERNEL_LOCK = threading.Lock()
+
+
+@numba.njit(parallel=True, cache=True, fastmath=False)
+def _year_step(t, P, N, E, O, amounts, targets, caps, shock_fixed, cap_scale,
+               per_draw, shock, inv_cost, effects, store, slot):  # pragma: no cover (compiled)
+    """One year of flows for every unit (in parallel) and draw (vectorised); updates states.
+
+    Equations: docs/model.md, "Yearly flows" and "Programme response". ``per_draw`` rows:
+    exit_poor, exit_to_near_poor_share, lift_near_poor, fall_near_poor, repoverty_escaped,
+    escaped_to_near_poor, fall_other, other_to_near_poor, growth, capacity_uplift.
+    """
+    C, D = P.shape
+    S = E.shape[0]
+    K = targets.shape[0]
+    for c in numba.prange(C):
+        p = P[c]
+        n = N[c]
+        o = O[c]
+        et = np.zeros(D)
+        for s in range(S):
+            et += E[s, c]
+        h = p + n + et + o
+        cm = amounts[c, K, t]
+        # capacity multiplies every other component's effect
+        m = 1.0 + per_draw[9] * cm / (cm + cap_scale * h + 1e-12)
+        keep_exit = np.ones(D)
+        keep_lift = np.ones(D)
+        keep_fall_n = np.ones(D)
+        keep_fall_e = np.ones(D)
+        for k in range(K):
+            money = amounts[c, k, t]
+            if money == 0.0:
                 continue
-            h = (money * share)[:, None] * row(inv_cost[:, k])  # households reached
-            reach = h / (h + cap * sizes[g] + 1e-12)  # coverage / cap
-            reach *= m
-            if g == _GROUP_P:
-                keep["exit"] = keep["exit"] * (1.0 - reach * ce[0])
-            elif g == _GROUP_N:
-                keep["lift"] = keep["lift"] * (1.0 - reach * ce[0])
-                keep["fall_n"] = keep["fall_n"] * (1.0 - reach * ce[1])
-            else:
-                keep["fall_e"] = keep["fall_e"] * (1.0 - reach * ce[0])
+            for g in range(3):
+                share = targets[k, g]
+                if share <= 0.0:
+                    continue
+                cap = caps[k, g, c]
+                a = money * share
+                if g == 0:
+                    for d in range(D):
+                        reached = a * inv_cost[k, d]
+                        cov = cap * reached / (reached + cap * p[d] + 1e-12) * m[d]
+                        keep_exit[d] *= 1.0 - cov * effects[0, k, d]
+                elif g == 1:
+                    for d in range(D):
+                        reached = a * inv_cost[k, d]
+                        cov = cap * reached / (reached + cap * n[d] + 1e-12) * m[d]
+                        keep_lift[d] *= 1.0 - cov * effects[1, k, d]
+                        keep_fall_n[d] *= 1.0 - cov * effects[2, k, d]
+                else:
+                    for d in range(D):
+                        reached = a * inv_cost[k, d]
+                        cov = cap * reached / (reached + cap * et[d] + 1e-12) * m[d]
+                        keep_fall_e[d] *= 1.0 - cov * effects[2, k, d]
+        sf = shock_fixed[t, c]
+        for d in range(D):
+            shk = shock[t, d] * sf
+            p_exit = 1.0 - (1.0 - per_draw[0, d]) * keep_exit[d]
+            p_lift = 1.0 - (1.0 - per_draw[2, d]) * keep_lift[d]
+            p_fall_n = min(per_draw[3, d] * shk * keep_fall_n[d], _MAX_P)
+            p_re = min(per_draw[4, d] * shk * keep_fall_e[d], _MAX_P)
+            p_e_to_n = min(per_draw[5, d] * shk, _MAX_P)
+            p_fall_o = min(per_draw[6, d] * shk, _MAX_P)
+            p_o_to_n = min(per_draw[7, d] * shk, _MAX_P)
+            pp, nn, oo, ee = p[d], n[d], o[d], et[d]
+            exits = pp * p_exit
+            to_near = exits * per_draw[1, d]
+            fall_n = nn * p_fall_n
+            lifts = (nn - fall_n) * p_lift
+            re_poor = ee * p_re
+            not_re = 1.0 - p_re
+            re_near = ee * not_re * p_e_to_n
+            survive = not_re * (1.0 - p_e_to_n)  # share of each escaped cohort still escaped
+            fall_o = oo * p_fall_o
+            o_to_n = (oo - fall_o) * p_o_to_n
+            pp = pp - exits + fall_n + re_poor + fall_o
+            nn = nn + to_near - fall_n - lifts + re_near + o_to_n
+            oo = oo - fall_o - o_to_n + E[S - 1, c, d] * survive
+            for s in range(S - 1, 0, -1):
+                E[s, c, d] = E[s - 1, c, d] * survive
+            E[0, c, d] = exits - to_near + lifts
+            # new households split like the existing non-escaped ones (a new household has no
+            # exit to be "newly escaped" from)
+            base = pp + nn + oo
+            f = per_draw[8, d] * h[d] / base if base > 0.0 else 0.0
+            new_poor_h = pp * f
+            pp += new_poor_h
+            nn += nn * f
+            oo += oo * f
+            P[c, d] = pp
+            N[c, d] = nn
+            O[c, d] = oo
+            escaped = 0.0
+            for s in range(S):
+                escaped += E[s, c, d]
+            values = (pp + nn + escaped + oo, pp, nn, escaped, exits, lifts, re_poor,
+                      fall_n + fall_o + new_poor_h)
+            for j in range(8):
+                if slot[j] >= 0:
+                    store[slot[j], t, c, d] = values[j]
 
-        shock = row(d.shock[:, t]) * inputs.shock_fixed[t, s][:, None]
-        p_exit = 1.0 - row(1.0 - d.exit_poor) * keep["exit"]
-        p_lift = 1.0 - row(1.0 - d.lift_near_poor) * keep["lift"]
-        p_fall_n = np.minimum(row(d.fall_near_poor) * shock * keep["fall_n"], _MAX_P)
-        p_re = np.minimum(row(d.repoverty_escaped) * shock * keep["fall_e"], _MAX_P)
-        p_e_to_n = np.minimum(row(d.escaped_to_near_poor) * shock, _MAX_P)
-        p_fall_o = np.minimum(row(d.fall_other) * shock, _MAX_P)
-        p_o_to_n = np.minimum(row(d.other_to_near_poor) * shock, _MAX_P)
 
-        exits = P * p_exit
-        to_near = exits * row(d.exit_to_near_poor_share)
-        fall_n = N * p_fall_n
-        lifts = (N - fall_n) * p_lift
-        re_poor = E_tot * p_re
-        not_re = 1.0 - p_re
-        re_near = E_tot * not_re * p_e_to_n
-        survive = not_re * (1.0 - p_e_to_n)  # share of each escaped cohort still escaped
-        fall_o = O * p_fall_o
-        o_to_n = (O - fall_o) * p_o_to_n
-
-        P = P - exits + fall_n + re_poor + fall_o
-        N = N + to_near - fall_n - lifts + re_near + o_to_n
-        O = O - fall_o - o_to_n + E[-1] * survive
-        E = [exits - to_near + lifts, *(e * survive for e in E[:-1])]
-
-        # New households split like the existing non-escaped ones (a new household has no
-        # exit to be "newly escaped" from).
-        base = P + N + O
-        f = row(d.growth) * H / np.where(base > 0, base, np.inf)
-        new_poor_h = P * f
-        P, N, O = P + new_poor_h, N + N * f, O + O * f
-
-        for name, arr in out.items():
-            if name == "households":
-                value = P + N + sum(E) + O
-            elif name == "poor":
-                value = P
-            elif name == "near_poor":
-                value = N
-            elif name == "escaped_stock":
-                value = sum(E)
-            elif name == "exits":
-                value = exits
-            elif name == "lifts":
-                value = lifts
-            elif name == "re_poor":
-                value = re_poor
-            elif name == "new_poor":
-                value = fall_n + fall_o + new_poor_h
-            else:
-                value = reclassified if reclassified is not None else 0.0
-            arr[t, s, ds] = value
-
-
-def _switch_standard(P, N, E, O, H, ratio, d: Draws):
+def _switch_standard(P: np.ndarray, N: np.ndarray, E: np.ndarray, O: np.ndarray, ratio: np.ndarray,
+                     d: Draws) -> np.ndarray:
     """Reclassify at a change of standard (docs/model.md, "Standard switch").
 
     Per-capita income within a unit is log-normal with spread σ; the share below the old line
     is (P + N) / H, so the share below the new line is Φ(Φ⁻¹(share) + ln(L_new/L_old) / σ).
     Households newly below the line come first from the newly escaped (they sit just above the
     old line), then from the others; a share of them has >= 3 deprivations and is poor.
+    Updates the [unit, draw] states in place; returns the households made poor by the switch.
     """
-    E_tot = sum(E)
+    E_tot = E.sum(axis=0)
+    H = P + N + E_tot + O
     below_old = np.clip((P + N) / np.maximum(H, 1e-12), 1e-9, 1 - 1e-9)
     z_new = ndtri(below_old) + ratio[:, None] / d.income_log_sd[None, :]
     moved = np.clip((ndtr(z_new) - below_old) * H, 0.0, E_tot + O)
@@ -321,8 +318,8 @@ def _switch_standard(P, N, E, O, H, ratio, d: Draws):
     q = np.clip(d.deprived_share_new[None, :] * poor_share, 0.0, 1.0)
     n_to_p = N * d.switch_near_to_poor[None, :]
     new_poor = q * moved + n_to_p
-    P = P + new_poor
-    N = N - n_to_p + (1.0 - q) * moved
-    E = [e * keep_e for e in E]
-    O = O - moved_o
-    return P, N, E, O, new_poor
+    P += new_poor
+    N += (1.0 - q) * moved - n_to_p
+    E *= keep_e[None]
+    O -= moved_o
+    return new_poor

@@ -1,0 +1,98 @@
+"""Benchmark of the commune projection engine (one command prints a table).
+
+    .venv/bin/python benchmarks/bench_engine.py [--repeat 3] [--threads N]
+
+Cases (issue 2): the district (11 units × 6 years × 10,000 draws), target < 0.1 s; a
+national-scale synthetic set (10,000 units × 6 years × 1,000 draws), target < 3 s. Time is
+the best of ``--repeat`` runs of ``planning.engine.project`` (inputs prepared beforehand);
+peak memory is what tracemalloc sees NumPy allocate during one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import tracemalloc
+from dataclasses import replace
+
+import numba
+import numpy as np
+
+from planning.baseline import synthetic_baseline
+from planning.engine import project
+from planning.runner import prepare
+
+YEARS = 6
+
+
+def _six_years(inputs):
+    """The shipped scenario spans 5 projection years; repeat its last year to make 6."""
+    def extend(a, axis):
+        return np.concatenate([a, np.take(a, [-1], axis=axis)], axis=axis)
+    return replace(inputs, amounts=extend(inputs.amounts, 2),
+                   switch_log_ratio=np.vstack([inputs.switch_log_ratio, np.zeros_like(inputs.switch_log_ratio[:1])]),
+                   shock_fixed=extend(inputs.shock_fixed, 0))
+
+
+def _draws_for(prep, n_years):
+    d = prep.engine_draws()
+    if d.shock.shape[1] < n_years:
+        d = replace(d, shock=np.concatenate([d.shock, d.shock[:, -1:]], axis=1))
+    return d
+
+
+def district_case(draws: int):
+    prep = prepare("scenarios/district_plan.yaml", draws=draws, seed=1)
+    return _six_years(prep.engine_inputs()), _draws_for(prep, YEARS)
+
+
+def national_case(units: int, draws: int):
+    prep = prepare("scenarios/district_plan.yaml", draws=draws, seed=1)
+    b = synthetic_baseline(units, seed=2)
+    rng = np.random.default_rng(3)
+    amounts = rng.uniform(0, 300, size=(units, len(prep.book.ids), YEARS))
+    syn = replace(prep, baseline=b, amounts=amounts[:, :, :5])
+    inputs = _six_years(syn.engine_inputs())
+    return replace(inputs, amounts=amounts), _draws_for(prep, YEARS)
+
+
+def measure(inputs, draws, *, repeat: int, outputs) -> tuple[float, float]:
+    project(inputs, draws, outputs=outputs)  # compile (or load the cached kernel) first
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        project(inputs, draws, outputs=outputs)
+        best = min(best, time.perf_counter() - t0)
+    tracemalloc.start()
+    project(inputs, draws, outputs=outputs)
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return best, peak
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=None, help="numba threads (default: all cores)")
+    ap.add_argument("--national-units", type=int, default=10_000)
+    args = ap.parse_args()
+    if args.threads:
+        numba.set_num_threads(args.threads)
+    print(f"numba threads: {numba.get_num_threads()}")
+    cases = [
+        ("district, all outputs", *district_case(10_000), 0.1, None),
+        ("national synthetic, poor + households", *national_case(args.national_units, 1_000), 3.0,
+         ("poor", "households")),
+    ]
+    print(f"{'case':40} {'units':>7} {'years':>5} {'draws':>6} {'seconds':>8} {'peak MiB':>9} {'target s':>8}  met")
+    for name, inputs, draws, target, outputs in cases:
+        kw = {"outputs": outputs} if outputs else {"outputs": ("households", "poor", "near_poor", "escaped_stock",
+                                                                "exits", "lifts", "re_poor", "new_poor",
+                                                                "reclassified_poor")}
+        sec, peak = measure(inputs, draws, repeat=args.repeat, **kw)
+        print(f"{name:40} {inputs.n_units:>7} {inputs.n_years:>5} {draws.n:>6} {sec:>8.3f} {peak:>9.1f} "
+              f"{target:>8.1f}  {'yes' if sec < target else 'NO'}")
+
+
+if __name__ == "__main__":
+    main()
