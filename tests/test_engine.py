@@ -163,3 +163,8 @@ def test_national_scale_synthetic_baseline_runs(prep):
     rates = res.district_rates()
     assert rates.shape == (48, 5)
     assert np.all((rates > 0) & (rates < 1))
+
+
+def test_a_single_draw_runs(scenario):
+    r = planning.run(scenario, draws=1, sampling="mode")
+    assert r.district_rates().shape == (1, 5)

@@ -42,6 +42,8 @@ _API = {
     "alkire_foster": "planning.measures",
     "income_poverty_gap": "planning.measures",
     "headcounts": "planning.measures",
+    "synthesize_households": "planning.microsim",
+    "households_from_review": "planning.microsim",
     "PlanningInputError": "planning.errors",
     "PlanningInputErrors": "planning.errors",
     "validate_files": "planning.validate",

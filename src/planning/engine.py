@@ -148,7 +148,7 @@ def project(inputs: EngineInputs, draws: Draws, *, outputs: tuple[str, ...] = OU
                          f"{(C, inputs.targets.shape[0] + 1, Y)}, got {inputs.amounts.shape}")
 
     def start(v: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(np.broadcast_to(np.asarray(v, float)[..., None], (*np.shape(v), D)))
+        return np.repeat(np.asarray(v, float)[..., None], D, axis=-1)  # a fresh, writable array
 
     P, N = start(inputs.poor), start(inputs.near_poor)
     E = start(inputs.escaped)  # [cohort, unit, draw]
