@@ -112,53 +112,50 @@ class Result:
             return self._cache["summary"].copy()
         levels = self._levels()
         W = np.stack([w for _, _, w in levels])
-        poor_r, near_r = self.rates("poor"), self.rates("near_poor")
+        R, Y = len(levels), len(self.years)
         hh = self.aggregate("households")
-        spend = np.einsum("cky,rc->ry", self.amounts, W)
-        frames = []
+        poor = self.aggregate("poor")
+        poor_r, near_r = self.rates("poor"), self.rates("near_poor")
         base_hh = W @ self.baseline_counts["households"]
         base_poor = W @ self.baseline_counts["poor"]
         base_near = W @ self.baseline_counts["near_poor"]
-        meta = pd.DataFrame({
-            "unit": [uid for _, uid, _ in levels],
-            "level": [lvl for lvl, _, _ in levels],
-            "name": [self.units.name(uid, "vi") for _, uid, _ in levels],
-            "name_en": [self.units.name(uid, "en") for _, uid, _ in levels],
-        })
         with np.errstate(divide="ignore", invalid="ignore"):
             b_rate = np.where(base_hh > 0, base_poor / base_hh, 0.0)
             b_near = np.where(base_hh > 0, base_near / base_hh, 0.0)
-        base = meta.assign(
-            year=self.baseline_year, standard=self.baseline_standard, households=base_hh,
-            poor_mean=base_poor, poor_p05=base_poor, poor_p95=base_poor,
-            poverty_rate_mean=b_rate, poverty_rate_p05=b_rate, poverty_rate_p95=b_rate,
-            near_poor_mean=base_near, near_poor_rate_mean=b_near, near_poor_rate_p05=b_near,
-            near_poor_rate_p95=b_near, spending=0.0,
-            prob_below_target=(b_rate < self.plan.target_rate).astype(float),
-        )
-        frames.append(base)
-        poor = self.aggregate("poor")
-        for t, year in enumerate(self.years):
-            row = meta.assign(
-                year=year, standard=self.standards[t], households=hh[:, :, t].mean(axis=0),
-                poor_mean=poor[:, :, t].mean(axis=0),
-                poor_p05=np.percentile(poor[:, :, t], 5, axis=0),
-                poor_p95=np.percentile(poor[:, :, t], 95, axis=0),
-                poverty_rate_mean=poor_r[:, :, t].mean(axis=0),
-                poverty_rate_p05=np.percentile(poor_r[:, :, t], 5, axis=0),
-                poverty_rate_p95=np.percentile(poor_r[:, :, t], 95, axis=0),
-                near_poor_mean=self.aggregate("near_poor")[:, :, t].mean(axis=0),
-                near_poor_rate_mean=near_r[:, :, t].mean(axis=0),
-                near_poor_rate_p05=np.percentile(near_r[:, :, t], 5, axis=0),
-                near_poor_rate_p95=np.percentile(near_r[:, :, t], 95, axis=0),
-                spending=spend[:, t],
-                prob_below_target=(poor_r[:, :, t] < self.plan.target_rate).mean(axis=0),
-            )
-            for name in ("escaped_stock", *_FLOWS):
-                if name in self.arrays:
-                    row[f"{name}_mean"] = self.aggregate(name)[:, :, t].mean(axis=0)
-            frames.append(row)
-        df = pd.concat(frames, ignore_index=True)
+
+        def table(baseline: np.ndarray, projected: np.ndarray) -> np.ndarray:
+            """[reported unit, baseline year + projection years] → flat rows, year-major."""
+            return np.concatenate([baseline[:, None], projected], axis=1).T.ravel()
+
+        def pct(a: np.ndarray, q: float) -> np.ndarray:
+            return np.percentile(a, q, axis=0)
+
+        cols: dict[str, object] = {
+            "unit": [uid for _, uid, _ in levels] * (Y + 1),
+            "level": [lvl for lvl, _, _ in levels] * (Y + 1),
+            "name": [self.units.name(uid, "vi") for _, uid, _ in levels] * (Y + 1),
+            "name_en": [self.units.name(uid, "en") for _, uid, _ in levels] * (Y + 1),
+            "year": np.repeat([self.baseline_year, *self.years], R),
+            "standard": np.repeat([self.baseline_standard, *self.standards], R),
+            "households": table(base_hh, hh.mean(axis=0)),
+            "poor_mean": table(base_poor, poor.mean(axis=0)),
+            "poor_p05": table(base_poor, pct(poor, 5)),
+            "poor_p95": table(base_poor, pct(poor, 95)),
+            "poverty_rate_mean": table(b_rate, poor_r.mean(axis=0)),
+            "poverty_rate_p05": table(b_rate, pct(poor_r, 5)),
+            "poverty_rate_p95": table(b_rate, pct(poor_r, 95)),
+            "near_poor_mean": table(base_near, self.aggregate("near_poor").mean(axis=0)),
+            "near_poor_rate_mean": table(b_near, near_r.mean(axis=0)),
+            "near_poor_rate_p05": table(b_near, pct(near_r, 5)),
+            "near_poor_rate_p95": table(b_near, pct(near_r, 95)),
+            "spending": table(np.zeros(R), np.einsum("cky,rc->ry", self.amounts, W)),
+            "prob_below_target": table((b_rate < self.plan.target_rate).astype(float),
+                                       (poor_r < self.plan.target_rate).mean(axis=0)),
+        }
+        for name in ("escaped_stock", *_FLOWS):
+            if name in self.arrays:
+                cols[f"{name}_mean"] = table(np.full(R, np.nan), self.aggregate(name).mean(axis=0))
+        df = pd.DataFrame(cols)
         is_d = df["level"] == LEVEL_DISTRICT
         df["plan_rate"] = np.where(is_d, [self.plan.rate(int(y)) for y in df["year"]], np.nan)
         df["gap_to_plan_pp"] = np.where(is_d, (df["poverty_rate_mean"] - df["plan_rate"]) * 100.0, np.nan)
