@@ -11,7 +11,6 @@ import yaml
 from planning.errors import PlanningInputError
 from planning.paths import display_path
 
-
 # libyaml's C loader is ~10x faster than the pure-Python one; both are "safe" loaders.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
