@@ -187,3 +187,30 @@ def test_scenarios_folder_has_the_required_set():
         sc = load_scenario(p).scenario
         assert sc.title.vi and sc.title.en and sc.seed is not None
         assert Path(p).stem == sc.name
+
+
+def test_overrides_file_merges_calibrated_parameters(tmp_path, scenario):
+    params = tmp_path / "calib.yaml"
+    params.write_text("transitions:\n  exit_poor: {mode: 0.3, low: 0.25, high: 0.35, source: test}\n"
+                      "  fall_near_poor: {mode: 0.01, low: 0.01, high: 0.01}\n", encoding="utf-8")
+    scenario["overrides_file"] = str(params)
+    scenario["overrides"] = {"model": {"transitions": {"fall_near_poor": {"mode": 0.02, "low": 0.02, "high": 0.02}}}}
+    prep = planning.prepare(scenario, draws=50)
+    assert prep.samples["model.transitions.exit_poor"].min() >= 0.25
+    # the scenario's own override wins over the file
+    assert np.allclose(prep.samples["model.transitions.fall_near_poor"], 0.02)
+    assert params.resolve() in planning.load_scenario(scenario).inputs
+    faster = planning.run(scenario, draws=50).outcomes()["poverty_rate_end_mean"]
+    del scenario["overrides_file"]
+    assert faster < planning.run(scenario, draws=50).outcomes()["poverty_rate_end_mean"]
+
+
+def test_missing_overrides_file_is_named(scenario):
+    scenario["overrides_file"] = "nowhere.yaml"
+    err = _error(scenario)
+    assert err.field == "overrides_file" and "nowhere.yaml" in str(err)
+
+
+def test_calibrated_example_scenario_runs():
+    r = planning.run(ROOT / "data" / "calibrated" / "district_plan_calibrated.yaml", draws=20)
+    assert 0 < r.outcomes()["poverty_rate_end_mean"] < 1

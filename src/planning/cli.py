@@ -188,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--pooled", action="store_true", help="one set of flows for all units")
     cal.add_argument("--backtest", type=int, default=None, metavar="LAST_FIT_YEAR",
                      help="fit up to this year and report the error on the later years")
+    cal.add_argument("--bootstrap", type=int, default=0, help="bootstrap resamples for the fitted values' ranges")
     common(cal, draws=False)
     cal.set_defaults(handler=_delegate("planning.calibration:cli_main"))
 
@@ -196,12 +197,19 @@ def build_parser() -> argparse.ArgumentParser:
     op.add_argument("--out", required=True)
     op.add_argument("--objective", choices=("min-poverty", "max-probability", "min-cost"), default="min-poverty")
     op.add_argument("--probability", type=float, default=0.5, help="required P(<1%%) for min-cost")
+    op.add_argument("--constraints", default=None, help="YAML of floors/ceilings (fields of planning.optimize.Constraints)")
+    op.add_argument("--target", type=float, default=None, help="target poverty rate (share; default data/plan.yaml)")
+    op.add_argument("--max-scale", type=float, default=None, help="min-cost: largest budget multiple to try (default 5)")
+    op.add_argument("--by-year", action="store_true", help="also choose each year's amounts")
     common(op)
     op.set_defaults(handler=_delegate("planning.optimize:cli_main"))
 
     un = sub.add_parser("uncertainty", help="Latin hypercube uncertainty and sensitivity / phân tích bất định")
     un.add_argument("scenario")
     un.add_argument("--out", required=True)
+    un.add_argument("--failure", default=None,
+                    help="what counts as failing: auto | target | median | plan | a rate (share)")
+    un.add_argument("--target", type=float, default=None, help="target poverty rate (share)")
     common(un)
     un.set_defaults(handler=_delegate("planning.uncertainty:cli_main"))
     return p

@@ -20,6 +20,9 @@ from planning.paths import PROJECT_ROOT, display_path, scenarios_dir
 from planning.yamlio import deep_merge, read_yaml
 
 RULES = ("equal", "per_poor_household", "need_weighted", "shares", "table")
+#: the data store's files a projection reads (plus data/standards/*.yaml)
+DATA_FILES = ("units.csv", "baseline.csv", "deprivation_rates.csv", "programmes.yaml",
+              "model_parameters.yaml", "allocation_rules.yaml", "plan.yaml")
 
 
 class _Strict(BaseModel):
@@ -93,6 +96,7 @@ class Scenario(_Strict):
     budget_scale: float = Field(default=1.0, ge=0.0)
     allocation: Allocation
     overrides: Overrides = Field(default_factory=Overrides)
+    overrides_file: str | None = None
     shocks: list[Shock] = Field(default_factory=list)
     random_shocks: bool = True
     draws: int = Field(default=1000, ge=1, le=1_000_000)
@@ -168,6 +172,28 @@ def _raise_validation(exc: ValidationError, shown: str) -> None:
     raise PlanningInputErrors(errors) from None
 
 
+def _merge_overrides_file(raw: dict[str, Any], base: Path, shown: str,
+                          files: tuple[Path, ...]) -> tuple[dict[str, Any], tuple[Path, ...]]:
+    """Merge ``overrides_file:`` (model-parameter YAML, e.g. from ``planning calibrate``) into
+    ``overrides.model``; the scenario's own ``overrides.model`` entries win."""
+    ref = raw.get("overrides_file")
+    if ref is None:
+        return raw, files
+    path = (base / str(ref)).resolve()
+    if not path.exists():
+        raise PlanningInputError(shown, "overrides_file", "an existing YAML file of model parameters",
+                                 str(ref), message_vi="không tìm thấy tệp tham số")
+    mapping = read_yaml(path)
+    if not isinstance(mapping, dict):
+        raise PlanningInputError(display_path(path), "<root>", "a mapping like data/model_parameters.yaml",
+                                 type(mapping).__name__)
+    raw = copy.deepcopy(raw)
+    overrides = raw.setdefault("overrides", {}) or {}
+    raw["overrides"] = overrides
+    overrides["model"] = deep_merge(mapping, overrides.get("model") or {}, file=shown, strict=False)
+    return raw, (*files, path)
+
+
 def _read_raw(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], tuple[Path, ...]]:
     """The scenario's mapping with its ``extends:`` chain merged; and the files read."""
     shown = display_path(path)
@@ -177,6 +203,7 @@ def _read_raw(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
     if not isinstance(raw, dict):
         raise PlanningInputError(shown, "<root>", "a mapping of scenario fields", type(raw).__name__)
     files = (*seen, path.resolve())
+    raw, files = _merge_overrides_file(raw, path.parent, shown, files)
     parent = raw.pop("extends", None)
     if parent is None:
         return raw, files
@@ -199,6 +226,7 @@ def load_scenario(scenario: str | Path | dict[str, Any] | LoadedScenario, *,
             parent_raw, files = _read_raw((base / str(parent)).resolve())
             raw = deep_merge(parent_raw, raw, file="<dict>", strict=False)
         shown = "<dict>"
+        raw, files = _merge_overrides_file(raw, base, shown, files)
     else:
         path = Path(scenario)
         if not path.exists() and not path.is_absolute() and (scenarios_dir() / path).exists():
@@ -223,6 +251,6 @@ def scenario_inputs(scenario: str | Path | dict[str, Any] | LoadedScenario) -> l
     """Every file a scenario's result depends on: scenario chain, table and the data store."""
     loaded = load_scenario(scenario)
     data = loaded.baseline_dir
-    data_files = sorted(p for p in data.rglob("*") if p.is_file() and p.suffix in {".csv", ".yaml", ".yml"}
-                        and "build" not in p.relative_to(data).parts)
+    data_files = [data / name for name in DATA_FILES if (data / name).exists()]
+    data_files += sorted((data / "standards").glob("*.yaml"))
     return [*loaded.inputs, *data_files]
