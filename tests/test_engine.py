@@ -168,3 +168,28 @@ def test_national_scale_synthetic_baseline_runs(prep):
 def test_a_single_draw_runs(scenario):
     r = planning.run(scenario, draws=1, sampling="mode")
     assert r.district_rates().shape == (1, 5)
+
+
+def test_standard_switch_matches_the_lognormal_formula(prep):
+    """The compiled switch against the formula of docs/model.md written with SciPy."""
+    from scipy.special import ndtr, ndtri
+
+    from planning.engine import _switch_standard
+
+    rng = np.random.default_rng(0)
+    d = prep.engine_draws()
+    C, D = 11, d.n
+    P, N, O = (rng.uniform(50, 600, (C, D)) for _ in range(3))
+    E = rng.uniform(0, 100, (3, C, D))
+    ratio = np.where(np.arange(C) == 0, np.log(2.8 / 2.0), np.log(2.2 / 1.5))
+    H = P + N + E.sum(0) + O
+    b = (P + N) / H
+    moved = np.clip((ndtr(ndtri(b) + ratio[:, None] / d.income_log_sd[None, :]) - b) * H, 0, E.sum(0) + O)
+    q = d.deprived_share_new[None, :] * P / (P + N)
+    expected_new_poor = q * moved + N * d.switch_near_to_poor[None, :]
+    P2, N2, E2, O2 = P.copy(), N.copy(), E.copy(), O.copy()
+    made = _switch_standard(P2, N2, E2, O2, ratio, d)
+    np.testing.assert_allclose(made, expected_new_poor, rtol=1e-8)
+    np.testing.assert_allclose(P2, P + expected_new_poor, rtol=1e-8)
+    np.testing.assert_allclose(P2 + N2 + E2.sum(0) + O2, H, rtol=1e-12)  # nobody appears or vanishes
+    assert np.all(E2 <= E + 1e-12) and np.all(O2 <= O + 1e-12)

@@ -8,20 +8,20 @@ equations, with every assumption and its source, are in docs/model.md.
 
 All arrays are float64 households (counts need not be whole: they are expectations given a
 draw's parameters). Money is million VND. State arrays are [unit, draw]; the only Python loop
-is over years. The yearly flow step is one compiled kernel (numba) running units in parallel
+is over years. The yearly flow step and the standard switch are compiled kernels (numba) running units in parallel
 and draws as vectorised inner loops: the same NumPy equations, fused, because on 2 cores the
 array-at-a-time version was 4× slower (benchmarks/bench_engine.py, docs/model.md).
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numba
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 #: quantities the engine can return, each [draw, unit, year]
 OUTPUTS = (
@@ -177,7 +177,8 @@ def project(inputs: EngineInputs, draws: Draws, *, outputs: tuple[str, ...] = OU
         reclassified = np.zeros((C, D))
         ratio = inputs.switch_log_ratio[t]
         if np.any(ratio != 0):
-            reclassified = _switch_standard(P, N, E, O, ratio, draws)
+            with _KERNEL_LOCK:
+                reclassified = _switch_standard(P, N, E, O, ratio, draws)
         if rec >= 0:
             store[rec, t] = reclassified
         with _KERNEL_LOCK:
@@ -301,25 +302,68 @@ def _switch_standard(P: np.ndarray, N: np.ndarray, E: np.ndarray, O: np.ndarray,
     old line), then from the others; a share of them has >= 3 deprivations and is poor.
     Updates the [unit, draw] states in place; returns the households made poor by the switch.
     """
-    E_tot = E.sum(axis=0)
-    H = P + N + E_tot + O
-    below_old = np.clip((P + N) / np.maximum(H, 1e-12), 1e-9, 1 - 1e-9)
-    z_new = ndtri(below_old) + ratio[:, None] / d.income_log_sd[None, :]
-    moved = np.clip((ndtr(z_new) - below_old) * H, 0.0, E_tot + O)
-    above = E_tot + O
-    with np.errstate(divide="ignore", invalid="ignore"):
-        f_avg = np.where(above > 0, moved / above, 0.0)
-    f_e = np.minimum(1.0, d.escaped_concentration[None, :] * f_avg)
-    moved_e = np.minimum(E_tot * f_e, moved)
-    moved_o = moved - moved_e
-    with np.errstate(divide="ignore", invalid="ignore"):
-        keep_e = np.where(E_tot > 0, 1.0 - moved_e / E_tot, 1.0)
-        poor_share = np.where(P + N > 0, P / (P + N), 0.0)
-    q = np.clip(d.deprived_share_new[None, :] * poor_share, 0.0, 1.0)
-    n_to_p = N * d.switch_near_to_poor[None, :]
-    new_poor = q * moved + n_to_p
-    P += new_poor
-    N += (1.0 - q) * moved - n_to_p
-    E *= keep_e[None]
-    O -= moved_o
+    new_poor = np.zeros_like(P)
+    _switch_kernel(P, N, E, O, np.ascontiguousarray(ratio, dtype=float), d.income_log_sd,
+                   d.escaped_concentration, d.deprived_share_new, d.switch_near_to_poor, new_poor)
     return new_poor
+
+
+@numba.njit(cache=True)
+def _ndtri(p: float) -> float:  # pragma: no cover (compiled)
+    """Φ⁻¹(p): Acklam's rational approximation (relative error 1e-9) plus one Halley step."""
+    a = (-3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02,
+         1.383577518672690e02, -3.066479806614716e01, 2.506628277459239e00)
+    b = (-5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e02,
+         6.680131188771972e01, -1.328068155288572e01)
+    c = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e00,
+         -2.549732539343734e00, 4.374664141464968e00, 2.938163982698783e00)
+    e = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00, 3.754408661907416e00)
+    if p < 0.02425:
+        q = math.sqrt(-2.0 * math.log(p))
+        x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / \
+            ((((e[0] * q + e[1]) * q + e[2]) * q + e[3]) * q + 1.0)
+    elif p > 1.0 - 0.02425:
+        q = math.sqrt(-2.0 * math.log(1.0 - p))
+        x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / \
+            ((((e[0] * q + e[1]) * q + e[2]) * q + e[3]) * q + 1.0)
+    else:
+        q = p - 0.5
+        r = q * q
+        x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / \
+            (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0)
+    err = 0.5 * math.erfc(-x / math.sqrt(2.0)) - p
+    u = err * math.sqrt(2.0 * math.pi) * math.exp(0.5 * x * x)
+    return x - u / (1.0 + 0.5 * x * u)
+
+
+@numba.njit(parallel=True, cache=True)
+def _switch_kernel(P, N, E, O, ratio, sigma, concentration, deprived_share, near_to_poor,
+                   new_poor):  # pragma: no cover (compiled)
+    C, D = P.shape
+    S = E.shape[0]
+    for c in numba.prange(C):
+        if ratio[c] == 0.0:
+            continue
+        for d in range(D):
+            escaped = 0.0
+            for s in range(S):
+                escaped += E[s, c, d]
+            p, n, o = P[c, d], N[c, d], O[c, d]
+            h = p + n + escaped + o
+            below_old = min(max((p + n) / max(h, 1e-12), 1e-9), 1.0 - 1e-9)
+            z_new = _ndtri(below_old) + ratio[c] / sigma[d]
+            above = escaped + o
+            moved = min(max((0.5 * math.erfc(-z_new / math.sqrt(2.0)) - below_old) * h, 0.0), above)
+            f_avg = moved / above if above > 0.0 else 0.0
+            moved_e = min(escaped * min(1.0, concentration[d] * f_avg), moved)
+            keep_e = 1.0 - moved_e / escaped if escaped > 0.0 else 1.0
+            poor_share = p / (p + n) if p + n > 0.0 else 0.0
+            q = min(max(deprived_share[d] * poor_share, 0.0), 1.0)
+            n_to_p = n * near_to_poor[d]
+            made_poor = q * moved + n_to_p
+            P[c, d] = p + made_poor
+            N[c, d] = n + (1.0 - q) * moved - n_to_p
+            for s in range(S):
+                E[s, c, d] *= keep_e
+            O[c, d] = o - (moved - moved_e)
+            new_poor[c, d] = made_poor
