@@ -109,22 +109,6 @@ SHEET_NAMES: dict[str, dict[str, str]] = {
     "comparison": {"vi": "So sánh kịch bản", "en": "Scenario comparison"},
     "runs": {"vi": "Trạng thái chạy", "en": "Run status"},
 }
-# Headers that planning.i18n does not (yet) define; i18n wins when it has the key.
-_EXTRA_LABELS: dict[str, dict[str, str]] = {
-    "status": {"vi": "Trạng thái", "en": "Status"},
-    "error": {"vi": "Lỗi", "en": "Error"},
-    "scenario_file": {"vi": "Tệp kịch bản", "en": "Scenario file"},
-    "seconds": {"vi": "Thời gian chạy (giây)", "en": "Run time (s)"},
-    "draws": {"vi": "Số lần mô phỏng", "en": "Draws"},
-    "seed": {"vi": "Hạt giống ngẫu nhiên", "en": "Random seed"},
-    "title_vi": {"vi": "Tiêu đề (tiếng Việt)", "en": "Title (Vietnamese)"},
-    "title_en": {"vi": "Tiêu đề (tiếng Anh)", "en": "Title (English)"},
-    "engine": {"vi": "Mô hình", "en": "Engine"},
-    "end_year": {"vi": "Năm cuối", "en": "End year"},
-    "target_rate": {"vi": "Mục tiêu tỷ lệ nghèo", "en": "Target poverty rate"},
-    "near_poor_rate_end_mean": {"vi": "Tỷ lệ cận nghèo cuối kỳ (TB)",
-                                "en": "End-year near-poor rate (mean)"},
-}
 _STATUS_LABELS: dict[str, dict[str, str]] = {
     "ok": {"vi": "đã chạy", "en": "ran"},
     "skipped": {"vi": "bỏ qua (không đổi)", "en": "skipped (unchanged)"},
@@ -713,11 +697,9 @@ def _run_dask(
 
 
 def _header(key: str, lang: Lang) -> str:
-    from planning.i18n import LABELS
+    from planning.i18n import label
 
-    if key in LABELS:
-        return LABELS[key][lang]
-    return _EXTRA_LABELS.get(key, {}).get(lang, key)
+    return label(key, lang)
 
 
 def _outcomes_of(folder: Path, lang: Lang) -> dict[str, Any]:

@@ -206,6 +206,19 @@ LABELS: dict[str, dict[str, str]] = {
     "amount_optimum": {"vi": "Tối ưu (triệu đồng)", "en": "Optimum (million VND)"},
     "amount_need_weighted": {"vi": "Theo nhu cầu (triệu đồng)", "en": "Need-weighted (million VND)"},
     "marginal_return": {"vi": "Hộ nghèo giảm thêm/1 tỷ đồng", "en": "Fewer poor households per 1,000 million VND"},
+    # batch run status and comparison workbook
+    "status": {"vi": "Trạng thái", "en": "Status"},
+    "error": {"vi": "Lỗi", "en": "Error"},
+    "scenario_file": {"vi": "Tệp kịch bản", "en": "Scenario file"},
+    "seconds": {"vi": "Thời gian chạy (giây)", "en": "Run time (s)"},
+    "draws": {"vi": "Số lần mô phỏng", "en": "Draws"},
+    "seed": {"vi": "Hạt giống ngẫu nhiên", "en": "Random seed"},
+    "title_vi": {"vi": "Tiêu đề (tiếng Việt)", "en": "Title (Vietnamese)"},
+    "title_en": {"vi": "Tiêu đề (tiếng Anh)", "en": "Title (English)"},
+    "engine": {"vi": "Mô hình", "en": "Engine"},
+    "end_year": {"vi": "Năm cuối", "en": "End year"},
+    "target_rate": {"vi": "Mục tiêu tỷ lệ nghèo", "en": "Target poverty rate"},
+    "near_poor_rate_end_mean": {"vi": "Tỷ lệ cận nghèo cuối kỳ (TB)", "en": "End-year near-poor rate (mean)"},
 }
 
 
