@@ -327,3 +327,19 @@ def test_load_batch_and_paths_chart(tmp_path: Path) -> None:
     assert results[1].title["en"] in labels
     with pytest.raises(FileNotFoundError):
         rp.load_batch(tmp_path / "missing")
+
+
+def test_illustrative_review_series_is_labelled_as_such():
+    import matplotlib.pyplot as plt
+
+    from planning.baseline import load_baseline
+
+    b = load_baseline()
+    assert b.series_illustrative  # the shipped 2021-2025 series is illustrative (data/README.md)
+    hist = rp.district_history(b)
+    r = planning.run(Path(__file__).resolve().parents[1] / "scenarios" / "district_plan.yaml", draws=8)
+    for lang, text in (("vi", "minh hoạ"), ("en", "illustrative")):
+        fig = rp.trajectory_chart(r, lang, history=hist)
+        labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        assert any(text in lab for lab in labels), labels
+        plt.close(fig)

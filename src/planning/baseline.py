@@ -41,6 +41,7 @@ class Baseline:
     escaped_cohorts: np.ndarray  # [years since exit (1..3), unit], households
     series: pd.DataFrame
     deprivation: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    series_illustrative: bool = True  # False only when every count in the series is observed
 
     def deprivation_rate(self, indicator: str, group: str) -> np.ndarray:
         """Share of ``group`` deprived in ``indicator`` per unit (1.0 where no data: no cap)."""
@@ -107,9 +108,10 @@ def load_baseline(directory: Path | None = None) -> Baseline:
     poor = last["poor"].to_numpy(float)
     near = last["near_poor"].to_numpy(float)
     cohorts = np.minimum(cohorts, np.maximum(households - poor - near, 0) / 3)
+    used = df[df["metric"].isin(["households", "poor", "near_poor"]) & df["year"].isin(complete_years)]
     return Baseline(
         units=units, year=year, households=households, poor=poor, near_poor=near,
-        escaped_cohorts=cohorts, series=series,
+        escaped_cohorts=cohorts, series=series, series_illustrative=bool((used["status"] != "observed").any()),
         deprivation=_load_deprivation(directory / "deprivation_rates.csv", units),
     )
 

@@ -63,6 +63,7 @@ LABELS: dict[str, dict[str, str]] = {
     "seed_word": {"vi": "hạt giống", "en": "seed"},
     "projection_mean": {"vi": "Dự báo (trung bình)", "en": "Projection (mean)"},
     "review_history": {"vi": "Kết quả rà soát", "en": "Review results"},
+    "review_history_illustrative": {"vi": "Số liệu rà soát (minh hoạ)", "en": "Review series (illustrative)"},
     "pp_per_year": {"vi": "điểm %/năm", "en": "pp/yr"},
     "total": {"vi": "Tổng", "en": "Total"},
     "total_period": {"vi": "Tổng cả giai đoạn", "en": "Whole period"},

@@ -491,14 +491,16 @@ def _plan_label(reduction: float, lang: Lang) -> str:
 def district_history(baseline: Any | None = None) -> pd.DataFrame:
     """The reviewed district poverty rate per year (``year``, ``poverty_rate`` share).
 
-    From ``baseline.series`` (default: the shipped data), for plotting next to a projection.
+    From ``baseline.series`` (default: the shipped data), for plotting next to a projection;
+    ``illustrative`` says whether any of those counts is not an observed review result.
     """
     if baseline is None:
         from planning.baseline import load_baseline
 
         baseline = load_baseline()
     g = baseline.series.groupby("year")[["poor", "households"]].sum()
-    return pd.DataFrame({"year": g.index.astype(int), "poverty_rate": (g["poor"] / g["households"]).to_numpy()})
+    return pd.DataFrame({"year": g.index.astype(int), "poverty_rate": (g["poor"] / g["households"]).to_numpy(),
+                         "illustrative": getattr(baseline, "series_illustrative", True)})
 
 
 def district_fan(src: Result | pd.DataFrame, name: str = "poor") -> tuple[np.ndarray, np.ndarray, dict[float, tuple[np.ndarray, np.ndarray]]]:
@@ -579,7 +581,8 @@ def trajectory_chart(src: Result | pd.DataFrame, lang: Lang = "vi", *, history: 
     target_line.set_gid("target_line")
     if history is not None and len(history):
         h = ax.scatter(history["year"], history["poverty_rate"], color=_C_HIST, s=22, zorder=3,
-                       label=label("review_history", lang))
+                       label=label("review_history_illustrative" if "illustrative" not in history
+                                   or history["illustrative"].any() else "review_history", lang))
         h.set_gid("history")
     ax.set_title(label("chart_trajectory", lang))
     ax.set_xlabel(label("year", lang))
