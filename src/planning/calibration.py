@@ -39,6 +39,7 @@ from planning.baseline import Baseline, load_baseline
 from planning.engine import EngineInputs, draws_from_samples, project
 from planning.errors import PlanningInputError
 from planning.i18n import label
+from planning.manifest import build_manifest, write_manifest
 from planning.parameters import REQUIRED, ModelParameters, load_model_parameters
 from planning.paths import data_dir, display_path, scenarios_dir
 from planning.programmes import GROUPS, ProgrammeBook, load_programme_book
@@ -365,6 +366,8 @@ class Calibration:
     backtest_year: int | None
     prior_fit: pd.DataFrame
     bootstrap: int = 0
+    seed: int = 20261126
+    inputs: tuple[Path, ...] = ()  # files the fit read (observed series, data store)
 
     # --------------------------------------------------------------- tables
     def errors(self) -> pd.DataFrame:
@@ -548,6 +551,10 @@ class Calibration:
             "summary.json": lambda p: p.write_text(json.dumps(self.summary(), indent=2, ensure_ascii=False) + "\n",
                                                    encoding="utf-8"),
             "README.md": lambda p: p.write_text(self._readme(out), encoding="utf-8"),
+            "manifest.json": lambda p: write_manifest(p, build_manifest(
+                inputs=self.inputs, seed=self.seed, draws=0,
+                extra={"command": "calibrate", "mode": self.mode, "bootstrap": self.bootstrap,
+                       "backtest_last_fit_year": self.backtest_year})),
         }
         bt = self.backtest()
         if bt is not None:
@@ -574,7 +581,8 @@ class Calibration:
             head.append("# No spending was given: the fitted flows INCLUDE the effect of historical programmes")
             head.append("# (Không có số liệu chi: các tỷ lệ đã gồm tác động của chương trình giai đoạn trước).")
         head += [
-            "# Use in a scenario / Dùng trong kịch bản: paste this mapping under `overrides.model:`",
+            "# Use in a scenario / Dùng trong kịch bản: `overrides_file: PATH/TO/calibrated_parameters.yaml`,",
+            "# or paste this mapping under `overrides.model:`",
             "#   overrides:",
             "#     model:",
             "#       transitions: {exit_poor: {mode: ..., low: ..., high: ...}, ...}",
@@ -798,7 +806,16 @@ def calibrate(observed: str | os.PathLike[str] | pd.DataFrame | Observed, *, poo
     return Calibration(mode=POOLED if pooled else "per_unit", names=names, estimates=estimates, fit=fit,
                        observed=obs, includes_historical_programmes=not obs.has_spending,
                        backtest_year=None if backtest is None else int(backtest), prior_fit=prior_fit,
-                       bootstrap=int(bootstrap))
+                       bootstrap=int(bootstrap), seed=int(seed), inputs=_fit_inputs(observed, data))
+
+
+def _fit_inputs(observed: Any, data: str | os.PathLike[str] | None) -> tuple[Path, ...]:
+    """The files a fit depends on, for its manifest: the observed table (when it is a file)
+    and the data store's units and engine parameters."""
+    store = Path(data) if data is not None else data_dir()
+    files = [Path(observed)] if isinstance(observed, str | os.PathLike) else []
+    files += [store / "units.csv", store / "model_parameters.yaml"]
+    return tuple(p for p in files if p.exists())
 
 
 def _jacobian_intervals(problem: _Problem, theta: np.ndarray, J: np.ndarray, r: np.ndarray,
