@@ -36,6 +36,13 @@ Why the design is what it is (measured on the project's 2-core machines):
 * A scenario is skipped when the digest of its inputs (scenario file and the files it depends
   on, the notebook, the package version and source, the parameters) equals the one stored in
   ``<stem>/manifest.json`` under ``batch.inputs_digest``.
+
+This module is the public face (``run_batch``, ``BatchReport``, the command line) and plans
+the batch; the parts live in :mod:`planning.batch_layout` (the folder's file names),
+:mod:`planning.notebook_exec` (executing, stripping, exporting notebooks; atomic installs),
+:mod:`planning.batch_jobs` (one scenario's job and the worker pools) and
+:mod:`planning.comparison_workbook` (comparison.csv / comparison.xlsx). Their names are
+re-exported here.
 """
 
 from __future__ import annotations
@@ -45,20 +52,55 @@ import contextlib
 import json
 import logging
 import os
-import re
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+# The batch's parts live in their own modules; everything that was importable from
+# planning.batch before the split is re-exported here (``X as X``), so it still is.
+from planning.batch_jobs import _add_batch_section as _add_batch_section
+from planning.batch_jobs import _execute_job as _execute_job
+from planning.batch_jobs import _finish_report as _finish_report
+from planning.batch_jobs import _run_dask as _run_dask
+from planning.batch_jobs import _run_jobs as _run_jobs
+from planning.batch_layout import _LOCK_NAME as _LOCK_NAME
+from planning.batch_layout import _OLD_PREFIX as _OLD_PREFIX
+from planning.batch_layout import _TMP_PREFIX as _TMP_PREFIX
+from planning.batch_layout import BATCH_JSON as BATCH_JSON
+from planning.batch_layout import COMPARISON_FILES as COMPARISON_FILES
+from planning.batch_layout import ERROR_TXT as ERROR_TXT
+from planning.batch_layout import MANIFEST_JSON as MANIFEST_JSON
+from planning.batch_layout import OUTCOMES_JSON as OUTCOMES_JSON
+from planning.batch_layout import REPORT_HTML as REPORT_HTML
+from planning.batch_layout import REPORT_IPYNB as REPORT_IPYNB
+from planning.batch_layout import REQUIRED_OUTPUTS as REQUIRED_OUTPUTS
+from planning.batch_layout import SUMMARY_CSV as SUMMARY_CSV
+from planning.batch_layout import Executor as Executor
+from planning.batch_layout import Lang as Lang
+from planning.batch_layout import Status as Status
+from planning.comparison_workbook import _STATUS_LABELS as _STATUS_LABELS
+from planning.comparison_workbook import SHEET_NAMES as SHEET_NAMES
+from planning.comparison_workbook import _comparison_frame as _comparison_frame
+from planning.comparison_workbook import _header as _header
+from planning.comparison_workbook import _outcomes_of as _outcomes_of
+from planning.comparison_workbook import write_comparison_tables as write_comparison_tables
 from planning.errors import PlanningInputError
 from planning.hashing import file_sha256, inputs_digest, json_digest
-from planning.manifest import package_version, write_manifest
+from planning.manifest import package_version
+from planning.notebook_exec import _ANSI as _ANSI
+from planning.notebook_exec import KERNEL_NAME as KERNEL_NAME
+from planning.notebook_exec import _atomic_write as _atomic_write
+from planning.notebook_exec import _execute as _execute
+from planning.notebook_exec import _failure_message as _failure_message
+from planning.notebook_exec import _install as _install
+from planning.notebook_exec import _strip_nb as _strip_nb
+from planning.notebook_exec import export_html as export_html
+from planning.notebook_exec import refresh_notebooks as refresh_notebooks
+from planning.notebook_exec import strip_run_metadata as strip_run_metadata
 from planning.paths import PROJECT_ROOT, display_path
 
 __all__ = [
@@ -75,46 +117,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Executor = Literal["process", "thread", "dask"]
-Lang = Literal["vi", "en"]
-Status = Literal["ok", "skipped", "failed"]
-
 DEFAULT_NOTEBOOK: Path = PROJECT_ROOT / "notebooks" / "scenario_report.ipynb"
 DEFAULT_COMPARISON_NOTEBOOK: Path = PROJECT_ROOT / "notebooks" / "comparison.ipynb"
-KERNEL_NAME = "python3"
-
-REPORT_IPYNB = "report.ipynb"
-REPORT_HTML = "report.html"
-SUMMARY_CSV = "summary.csv"
-MANIFEST_JSON = "manifest.json"
-OUTCOMES_JSON = "outcomes.json"
-ERROR_TXT = "error.txt"
-BATCH_JSON = "batch.json"
-COMPARISON_FILES = {
-    "csv": "comparison.csv",
-    "xlsx": "comparison.xlsx",
-    "ipynb": "comparison.ipynb",
-    "html": "comparison.html",
-}
-# What must be in a scenario folder for it to count as complete (and be skippable).
-REQUIRED_OUTPUTS = (REPORT_IPYNB, REPORT_HTML, SUMMARY_CSV, MANIFEST_JSON)
-
-# Leftovers of an interrupted batch; see _clean_stale.
-_TMP_PREFIX = ".tmp-"
-_OLD_PREFIX = ".old-"
-_LOCK_NAME = ".batch.lock"
-
-# Excel sheet names: at most 31 characters and none of []:*?/\ (checked in the tests).
-SHEET_NAMES: dict[str, dict[str, str]] = {
-    "comparison": {"vi": "So sánh kịch bản", "en": "Scenario comparison"},
-    "runs": {"vi": "Trạng thái chạy", "en": "Run status"},
-}
-_STATUS_LABELS: dict[str, dict[str, str]] = {
-    "ok": {"vi": "đã chạy", "en": "ran"},
-    "skipped": {"vi": "bỏ qua (không đổi)", "en": "skipped (unchanged)"},
-    "failed": {"vi": "lỗi", "en": "failed"},
-}
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 # --------------------------------------------------------------------------------------------
@@ -223,201 +227,6 @@ class BatchReport:
             "comparison_error": self.comparison_error,
             "notes": list(self.notes),
         }
-
-
-# --------------------------------------------------------------------------------------------
-# Notebook helpers
-
-
-def strip_run_metadata(path: str | os.PathLike[str]) -> None:
-    """Remove per-run metadata from an executed notebook, in place.
-
-    papermill and nbclient stamp times, durations and random ids (the injected-parameters
-    cell's id, widget model state) into the notebook; without them two runs with the same
-    inputs give byte-identical files, which keeps diffs and nbval references meaningful.
-    """
-    import nbformat
-
-    nb = nbformat.read(path, as_version=4)
-    _strip_nb(nb)
-    nbformat.write(nb, path)
-
-
-def _strip_nb(nb: Any) -> None:
-    nb.metadata.pop("papermill", None)
-    nb.metadata.pop("widgets", None)
-    for cell in nb.cells:
-        cell.metadata.pop("papermill", None)
-        cell.metadata.pop("execution", None)
-        if "injected-parameters" in cell.metadata.get("tags", []):
-            cell.id = "injected-parameters"
-
-
-def export_html(notebook: str | os.PathLike[str], html: str | os.PathLike[str]) -> None:
-    """Export an executed notebook to a standalone HTML file (nbconvert's lab template)."""
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    nb = nbformat.read(notebook, as_version=4)
-    body, _ = HTMLExporter().from_notebook_node(nb)
-    Path(html).write_text(body, encoding="utf-8")
-
-
-def _execute(notebook: Path, output: Path, parameters: dict[str, Any], cwd: Path) -> None:
-    import papermill as pm
-
-    pm.execute_notebook(
-        str(notebook),
-        str(output),
-        parameters=parameters,
-        kernel_name=KERNEL_NAME,
-        progress_bar=False,
-        log_output=False,
-        # Not papermill's cwd=: it os.chdir()s the whole process, and two threads doing that
-        # at once leave the batch (and kernels started meanwhile) in the wrong folder. nbclient
-        # starts the kernel in resources.metadata.path instead, per notebook.
-        resources={"metadata": {"path": str(cwd)}},
-        # The default graceful shutdown sometimes waits 2.5 s for a SIGINT'ed kernel.
-        shutdown_kernel="immediate",
-    )
-
-
-def _failure_message(
-    scenario: Path,
-    notebook: Path,
-    report: Path,
-    exc: BaseException,
-    subject: tuple[str, str] = ("Kịch bản", "Scenario"),
-) -> str:
-    """Bilingual message naming the input file (``subject``: vi, en words for it) and the
-    failing cell."""
-    from papermill.exceptions import PapermillExecutionError
-
-    scen = display_path(scenario)
-    if isinstance(exc, PapermillExecutionError):
-        where = f"In [{exc.exec_count}]"
-        detail = f"{exc.ename}: {_ANSI.sub('', str(exc.evalue))}"
-        source = "\n".join("    " + line for line in str(exc.source).splitlines())
-        cell = f"\n  Ô lỗi / failing cell:\n{source}" if source else ""
-    else:
-        where = "?"
-        detail = f"{type(exc).__name__}: {_ANSI.sub('', str(exc))}"
-        cell = ""
-    return (
-        f"{subject[0]} {scen} thất bại ở ô {where} của {notebook.name} "
-        f"/ {subject[1]} {scen} failed at cell {where} of {notebook.name}\n"
-        f"  {detail}{cell}\n"
-        f"  Xem / see: {display_path(report)}"
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# One scenario (runs in a worker thread, process or dask worker: arguments are plain data)
-
-
-def _execute_job(job: dict[str, Any]) -> dict[str, Any]:
-    """Execute, export and install one scenario's report; never raises for notebook errors.
-
-    Returns a picklable dict ``{name, status, seconds, error}``. A ``BaseException``
-    (interrupt, killed worker) propagates and leaves only a ``.tmp-`` folder behind.
-    """
-    t0 = time.perf_counter()
-    name: str = job["name"]
-    scenario = Path(job["scenario"])
-    notebook = Path(job["notebook"])
-    root = Path(job["out_root"])
-    final = root / name
-    tmp = root / f"{_TMP_PREFIX}{name}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-
-    parameters = dict(job["parameters"], out_dir=str(tmp))
-    report = tmp / REPORT_IPYNB
-    error: str | None = None
-    try:
-        _execute(notebook, report, parameters, cwd=notebook.parent)
-    except Exception as exc:  # broad on purpose: any notebook/kernel error is this scenario's failure
-        error = _failure_message(scenario, notebook, final / REPORT_IPYNB, exc)
-
-    if report.exists():
-        _finish_report(report, tmp, final)
-        try:
-            export_html(report, tmp / REPORT_HTML)
-        except Exception as exc:  # broad on purpose: a report that cannot be exported is incomplete
-            error = error or (
-                f"Không xuất được HTML cho kịch bản {display_path(scenario)} "
-                f"/ HTML export failed for scenario {display_path(scenario)}: {exc}"
-            )
-    if error is None:
-        missing = [f for f in (SUMMARY_CSV, MANIFEST_JSON) if not (tmp / f).exists()]
-        if missing:
-            error = (
-                f"Sổ {notebook.name} không ghi {', '.join(missing)} cho kịch bản "
-                f"{display_path(scenario)} (cần gọi Result.write(out_dir)) / Notebook "
-                f"{notebook.name} did not write {', '.join(missing)} for scenario "
-                f"{display_path(scenario)} (it must call Result.write(out_dir))"
-            )
-
-    status: Status = "failed" if error else "ok"
-    if error:
-        (tmp / ERROR_TXT).write_text(error + "\n", encoding="utf-8")
-    _add_batch_section(tmp / MANIFEST_JSON, job, status, final)
-    _install(tmp, final)
-    return {"name": name, "status": status, "seconds": time.perf_counter() - t0, "error": error}
-
-
-def _finish_report(report: Path, tmp: Path, final: Path) -> None:
-    """Strip run metadata and show the final folder, not the temp one, in the parameters cell.
-
-    The notebook really wrote into the temp folder, but that folder no longer exists once the
-    batch has finished; the pid-bearing name would also make every re-run differ.
-    """
-    import nbformat
-
-    nb = nbformat.read(report, as_version=4)
-    _strip_nb(nb)
-    for cell in nb.cells:
-        if "injected-parameters" in cell.metadata.get("tags", []):
-            cell.source = cell.source.replace(repr(str(tmp)), repr(str(final)))
-            cell.source = cell.source.replace(str(tmp), str(final))
-    nbformat.write(nb, report)
-
-
-def _add_batch_section(manifest: Path, job: dict[str, Any], status: Status, final: Path) -> None:
-    """Add the ``batch`` section to the notebook's manifest (or create one for a failure)."""
-    data: dict[str, Any] = {}
-    if manifest.exists():
-        try:
-            data = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = {}  # a manifest the notebook half-wrote before failing is replaced
-    params = dict(job["parameters"])
-    params["scenario_path"] = display_path(params["scenario_path"])
-    params["out_dir"] = display_path(final)
-    data["batch"] = {
-        "status": status,
-        "inputs_digest": job["digest"],
-        "notebook": display_path(job["notebook"]),
-        "parameters": params,
-        "inputs": job["inputs"],
-        "package_version": job["package_version"],
-        "code_digest": job["code_digest"],
-    }
-    write_manifest(manifest, data)  # the same stable layout as Result.write's
-
-
-def _install(tmp: Path, final: Path) -> None:
-    """Move a complete temp folder into place, replacing an older result.
-
-    ``os.replace`` cannot replace a non-empty directory, so the old one is first renamed
-    aside; if the process dies between the two renames, ``_clean_stale`` restores it.
-    """
-    old = final.parent / f"{_OLD_PREFIX}{final.name}-{os.getpid()}"
-    if final.exists():
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(final, old)
-    os.replace(tmp, final)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -594,218 +403,9 @@ def _validate(
     return list(dict.fromkeys(paths))
 
 
-# --------------------------------------------------------------------------------------------
-# Running the jobs
-
-
-def _run_jobs(
-    jobs: list[dict[str, Any]],
-    executor: Executor,
-    workers: int,
-    scheduler: str | None,
-    on_result: Callable[[dict[str, Any]], None],
-) -> None:
-    """Run ``_execute_job`` over ``jobs``; call ``on_result`` as each finishes.
-
-    A job whose worker dies (or raises despite ``_execute_job``'s guard) is reported as
-    failed; the others go on.
-    """
-    if not jobs:
-        return
-
-    def crashed(job: dict[str, Any], exc: BaseException) -> dict[str, Any]:
-        scen = display_path(job["scenario"])
-        return {
-            "name": job["name"],
-            "status": "failed",
-            "seconds": 0.0,
-            "error": (f"Tiến trình chạy kịch bản {scen} bị dừng / the worker running scenario "
-                      f"{scen} died: {type(exc).__name__}: {exc}"),
-        }
-
-    if executor == "dask":
-        _run_dask(jobs, workers, scheduler, on_result, crashed)
-        return
-    pool: ThreadPoolExecutor | ProcessPoolExecutor
-    if executor == "thread":
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="planning-batch")
-    else:
-        # spawn: the parent may hold threads (tqdm, zmq); fork would copy their locks.
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
-    with pool:
-        futures: dict[Future[dict[str, Any]], dict[str, Any]] = {
-            pool.submit(_execute_job, job): job for job in jobs
-        }
-        try:
-            for fut in as_completed(futures):
-                try:
-                    res = fut.result()
-                except Exception as exc:  # broad on purpose: e.g. BrokenProcessPool: report, go on
-                    res = crashed(futures[fut], exc)
-                on_result(res)
-        except BaseException:
-            # Ctrl-C: do not start the queued scenarios; running ones end in their .tmp dirs.
-            for fut in futures:
-                fut.cancel()
-            raise
-
-
-def _run_dask(
-    jobs: list[dict[str, Any]],
-    workers: int,
-    scheduler: str | None,
-    on_result: Callable[[dict[str, Any]], None],
-    crashed: Callable[[dict[str, Any], BaseException], dict[str, Any]],
-) -> None:
-    from distributed import Client, LocalCluster
-    from distributed import as_completed as dask_as_completed
-
-    with contextlib.ExitStack() as stack:
-        if scheduler:
-            try:
-                client = stack.enter_context(Client(scheduler))
-            except OSError as exc:  # includes the connect timeout
-                raise PlanningInputError(
-                    "batch", "scheduler", "the address of a running dask scheduler",
-                    f"{scheduler} ({exc})",
-                    message_vi=f"không kết nối được dask scheduler {scheduler}: {exc}",
-                ) from exc
-        else:
-            cluster = stack.enter_context(
-                LocalCluster(
-                    n_workers=workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    silence_logs=logging.WARNING,
-                )
-            )
-            client = stack.enter_context(Client(cluster))
-        # pure=False: the same job re-submitted must run again, not come from dask's cache.
-        futures = client.map(_execute_job, jobs, pure=False)
-        by_key = {f.key: job for f, job in zip(futures, jobs, strict=True)}
-        for fut in dask_as_completed(futures):
-            try:
-                res = fut.result()
-            except Exception as exc:  # broad on purpose: KilledWorker etc.: report, go on
-                res = crashed(by_key[fut.key], exc)
-            on_result(res)
-
 
 # --------------------------------------------------------------------------------------------
-# Comparison
-
-
-def _header(key: str, lang: Lang) -> str:
-    from planning.i18n import label
-
-    return label(key, lang)
-
-
-def _outcomes_of(folder: Path, lang: Lang) -> dict[str, Any]:
-    """One comparison row from a scenario folder.
-
-    Prefers ``outcomes.json`` (``Result.outcomes()``, written by ``Result.write``); falls back to an ``outcomes`` section
-    of the manifest, then to the district rows of ``summary.csv`` (end-year poverty rate and
-    total spending), so the comparison never silently drops a scenario.
-    """
-    import pandas as pd
-
-    row: dict[str, Any] = {}
-    if (folder / OUTCOMES_JSON).exists():
-        row = json.loads((folder / OUTCOMES_JSON).read_text(encoding="utf-8"))
-    else:
-        manifest = json.loads((folder / MANIFEST_JSON).read_text(encoding="utf-8"))
-        if isinstance(manifest.get("outcomes"), dict):
-            row = dict(manifest["outcomes"])
-        else:
-            df = pd.read_csv(folder / SUMMARY_CSV)
-            if "unit" in df.columns:
-                df = df[df["unit"] == "district"]
-            if len(df) and "year" in df.columns:
-                end = df[df["year"] == df["year"].max()]
-                if "poverty_rate_mean" in df.columns:
-                    row["poverty_rate_end_mean"] = float(end["poverty_rate_mean"].iloc[0])
-                if "spending" in df.columns:
-                    row["total_spending"] = float(df["spending"].sum())
-    out: dict[str, Any] = {}
-    for key, value in row.items():
-        if isinstance(value, dict) and set(value) >= {"vi", "en"}:
-            value = value[lang]  # bilingual text such as the scenario title
-        elif isinstance(value, dict | list):
-            value = json.dumps(value, ensure_ascii=False)
-        out[key] = value
-    out["scenario"] = str(out.get("scenario") or folder.name)
-    return out
-
-
-def _comparison_frame(folders: Sequence[Path], lang: Lang) -> Any:
-    """The comparison table: ``planning.compare``'s layout (one row of ``Result.outcomes()``
-    per scenario, keys as columns, in their order), built from the files the notebooks wrote."""
-    import pandas as pd
-
-    df = pd.DataFrame([_outcomes_of(f, lang) for f in folders])
-    return df[["scenario", *(c for c in df.columns if c != "scenario")]]
-
-
-def _atomic_write(target: Path, write: Callable[[Path], None]) -> None:
-    tmp = target.with_name(f"{_TMP_PREFIX}{target.name}-{os.getpid()}{target.suffix}")
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def write_comparison_tables(
-    comparison: Any,
-    out_dir: str | os.PathLike[str],
-    *,
-    lang: Lang = "vi",
-    runs: Sequence[ScenarioRun] = (),
-) -> dict[str, Path]:
-    """Write ``comparison.csv`` (machine keys) and ``comparison.xlsx`` (``lang`` headers).
-
-    The workbook has the comparison sheet and a run-status sheet (one row per scenario of
-    the batch, failed ones included, so a missing row in the comparison is explained).
-    Both files are written atomically.
-    """
-    import pandas as pd
-
-    out = Path(out_dir)
-    csv_path, xlsx_path = out / COMPARISON_FILES["csv"], out / COMPARISON_FILES["xlsx"]
-    _atomic_write(csv_path, lambda p: comparison.to_csv(p, index=False))
-
-    shown = comparison.rename(columns={c: _header(c, lang) for c in comparison.columns})
-    status = pd.DataFrame(
-        [
-            {
-                "scenario": r.name,
-                "scenario_file": display_path(r.scenario),
-                "status": _STATUS_LABELS[r.status][lang],
-                "error": (r.error or "").splitlines()[0] if r.error else "",
-            }
-            for r in runs
-        ],
-        columns=["scenario", "scenario_file", "status", "error"],
-    )
-    status = status.rename(columns={c: _header(c, lang) for c in status.columns})
-
-    def write_xlsx(path: Path) -> None:
-        with pd.ExcelWriter(path, engine="openpyxl") as xw:
-            for key, frame in (("comparison", shown), ("runs", status)):
-                sheet = SHEET_NAMES[key][lang]
-                frame.to_excel(xw, sheet_name=sheet, index=False)
-                ws = xw.sheets[sheet]
-                ws.freeze_panes = "A2"
-                for i, col in enumerate(frame.columns, start=1):
-                    width = max([len(str(col))] + [len(str(v)) for v in frame.iloc[:, i - 1]])
-                    ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(
-                        max(10, width + 2), 60
-                    )
-
-    _atomic_write(xlsx_path, write_xlsx)
-    return {"csv": csv_path, "xlsx": xlsx_path}
+# Comparison notebook
 
 
 def _run_comparison_notebook(notebook: Path, out_root: Path, lang: Lang) -> str | None:
@@ -1017,39 +617,6 @@ def _write_batch_json(report: BatchReport, lang: Lang) -> None:
     _atomic_write(path, lambda p: p.write_text(
         json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"))
 
-
-# --------------------------------------------------------------------------------------------
-# Re-executing the committed notebooks (scripts/refresh_notebooks.sh)
-
-
-def refresh_notebooks(paths: Sequence[str | os.PathLike[str]], *, timeout: int = 900) -> list[Path]:
-    """Re-execute notebooks in place with their own parameter defaults; strip run metadata.
-
-    Used on purpose after a model change, to refresh the outputs nbval compares against.
-    nbclient (not papermill) executes them, because it honours ``raises-exception`` tags
-    that documentation notebooks use; each notebook runs in its own folder, as under nbval.
-    A notebook that fails is left untouched and the error is raised after the others ran.
-    """
-    import nbformat
-    from nbclient import NotebookClient
-
-    done, errors = [], []
-    for p in map(Path, paths):
-        nb = nbformat.read(p, as_version=4)
-        kernel = nb.metadata.get("kernelspec", {}).get("name", KERNEL_NAME)
-        client = NotebookClient(nb, timeout=timeout, kernel_name=kernel, record_timing=False,
-                                resources={"metadata": {"path": str(p.parent.resolve())}})
-        try:
-            client.execute()
-        except Exception as exc:  # broad on purpose: go on with the other notebooks
-            errors.append(f"{p}: {type(exc).__name__}: {_ANSI.sub('', str(exc))[:2000]}")
-            continue
-        _strip_nb(nb)
-        _atomic_write(p, lambda t, nb=nb: nbformat.write(nb, t))
-        done.append(p)
-    if errors:
-        raise RuntimeError("Không chạy lại được / could not re-execute:\n" + "\n".join(errors))
-    return done
 
 
 # --------------------------------------------------------------------------------------------

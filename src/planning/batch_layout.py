@@ -1,0 +1,34 @@
+"""The layout of a batch's output folder: the file names in it, the prefixes of in-progress
+and leftover entries, and the type aliases the batch modules share.
+
+One concept: where things are in ``out_dir`` (see :mod:`planning.batch` for the picture).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Executor = Literal["process", "thread", "dask"]
+Lang = Literal["vi", "en"]
+Status = Literal["ok", "skipped", "failed"]
+
+REPORT_IPYNB = "report.ipynb"
+REPORT_HTML = "report.html"
+SUMMARY_CSV = "summary.csv"
+MANIFEST_JSON = "manifest.json"
+OUTCOMES_JSON = "outcomes.json"
+ERROR_TXT = "error.txt"
+BATCH_JSON = "batch.json"
+COMPARISON_FILES = {
+    "csv": "comparison.csv",
+    "xlsx": "comparison.xlsx",
+    "ipynb": "comparison.ipynb",
+    "html": "comparison.html",
+}
+# What must be in a scenario folder for it to count as complete (and be skippable).
+REQUIRED_OUTPUTS = (REPORT_IPYNB, REPORT_HTML, SUMMARY_CSV, MANIFEST_JSON)
+
+# Leftovers of an interrupted batch; see _clean_stale.
+_TMP_PREFIX = ".tmp-"
+_OLD_PREFIX = ".old-"
+_LOCK_NAME = ".batch.lock"
