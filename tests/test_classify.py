@@ -383,3 +383,29 @@ def test_caller_index_is_kept_even_when_repeated() -> None:
     assert list(good["household_id"]) == ["a", "c"]
     assert list(good["status"]) == ["poor", "near_poor"]
     assert list(errors["row"]) == [3]  # rows count by position, header = row 1
+
+
+def test_cli_writes_a_manifest_without_personal_data(tmp_path):
+    import json
+    from types import SimpleNamespace
+
+    from planning.classify import cli_main
+
+    src = tmp_path / "hh.csv"
+    src.write_text("household_id,commune,area,members,income_per_capita_month,ho_ten,"
+                   + ",".join(f"d_{i}" for i in ("employment", "dependants", "nutrition", "health_insurance",
+                                                 "adult_education", "school_attendance", "housing_quality",
+                                                 "housing_area", "water", "sanitation", "telecom",
+                                                 "information_access"))
+                   + "\nH1,ca_nang,rural,4,1200000,Nguyễn Văn A," + ",".join(["1"] * 3 + ["0"] * 9) + "\n",
+                   encoding="utf-8")
+    out = tmp_path / "out.csv"
+    args = SimpleNamespace(households=str(src), out=str(out), standard=None, year=2026, errors=None, lang="en")
+    assert cli_main(args) == 0
+    manifest_path = tmp_path / "out.csv.manifest.json"
+    text = manifest_path.read_text(encoding="utf-8")
+    m = json.loads(text)
+    assert m["command"] == "classify" and m["standard"] == "decree_07_2021" and m["year"] == 2026
+    assert m["households_classified"] == 1
+    assert len(m["inputs"][0]["sha256"]) == 64 and not m["inputs"][0]["path"].startswith("/")
+    assert "Nguyễn" not in text and "1200000" not in text

@@ -420,6 +420,21 @@ def _write_table(table: pd.DataFrame, path: Path) -> None:
         table.to_csv(path, index=False, encoding="utf-8-sig")
 
 
+def _write_classify_manifest(out: Path, households: Path, std: Standard, year: int | None,
+                             n_classified: int, n_rejected: int) -> None:
+    """``OUT.manifest.json`` beside the output: the list's hash (never its contents), the
+    standard file's hash, the standard and year, package version; relative paths only."""
+    from planning.manifest import build_manifest, write_manifest
+    from planning.paths import PROJECT_ROOT
+
+    std_file = PROJECT_ROOT / std.source_file if std.source_file else None
+    inputs = [households] + ([std_file] if std_file is not None and std_file.is_file() else [])
+    write_manifest(out.with_name(out.name + ".manifest.json"), build_manifest(
+        inputs=inputs, seed=0, draws=0,
+        extra={"command": "classify", "standard": std.id, "year": year,
+               "households_classified": n_classified, "rows_rejected": n_rejected}))
+
+
 def cli_main(args: argparse.Namespace) -> int:
     """``planning classify HOUSEHOLDS --out OUT.csv [--standard ID] [--year YYYY]
     [--errors ERRORS.csv] [--lang vi|en]``.
@@ -448,6 +463,7 @@ def cli_main(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     _write_table(good, out)
+    _write_classify_manifest(out, Path(args.households), std, year, len(good), len(errs))
     print(_say(lang, f"Chuẩn nghèo: {std.title_vi}", f"Standard: {std.title_en}"))
     dropped = identifier_columns(raw.columns)
     if dropped:
