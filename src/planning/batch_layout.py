@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from planning.atomic import TMP_PREFIX
+
 Executor = Literal["process", "thread", "dask"]
 Lang = Literal["vi", "en"]
 Status = Literal["ok", "skipped", "failed"]
@@ -29,6 +31,6 @@ COMPARISON_FILES = {
 REQUIRED_OUTPUTS = (REPORT_IPYNB, REPORT_HTML, SUMMARY_CSV, MANIFEST_JSON)
 
 # Leftovers of an interrupted batch; see _clean_stale.
-_TMP_PREFIX = ".tmp-"
+_TMP_PREFIX = TMP_PREFIX  # shared with planning.atomic's temporary files
 _OLD_PREFIX = ".old-"
 _LOCK_NAME = ".batch.lock"

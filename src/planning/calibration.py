@@ -35,6 +35,7 @@ import pandas as pd
 import yaml
 from scipy.optimize import least_squares
 
+from planning.atomic import write_files
 from planning.baseline import Baseline, load_baseline
 from planning.engine import EngineInputs, draws_from_samples, project
 from planning.errors import PlanningInputError
@@ -563,11 +564,7 @@ class Calibration:
         if plan.exists():
             files["district_plan_calibrated.yaml"] = lambda p: p.write_text(self._scenario_text(out, plan),
                                                                              encoding="utf-8")
-        for name, writer in files.items():
-            tmp = out / f".{name}.tmp"
-            writer(tmp)
-            os.replace(tmp, out / name)
-        return out
+        return write_files(out, files)
 
     def _yaml_text(self) -> str:
         head = [

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from planning.atomic import write_files
 from planning.errors import PlanningInputError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -94,10 +95,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if not results:
         return EXIT_BAD_INPUT
     outcomes = planning.compare(results)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / ".comparison.csv.tmp"
-    outcomes.to_csv(tmp, index=False)
-    tmp.replace(out / "comparison.csv")
+    write_files(out, {"comparison.csv": lambda p: outcomes.to_csv(p, index=False)})
     print("So sánh kịch bản / Scenario comparison (district, end year / toàn huyện, năm cuối):")
     _print_table(comparison_table(outcomes, args.lang))
     print(f"{'kết quả ghi tại' if args.lang == 'vi' else 'written to'} {out}/comparison.csv")

@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from planning.batch_layout import _OLD_PREFIX, _TMP_PREFIX
+from planning.atomic import write_atomic as _atomic_write
+from planning.batch_layout import _OLD_PREFIX
 from planning.paths import display_path
 
 KERNEL_NAME = "python3"
@@ -124,15 +125,6 @@ def _install(tmp: Path, final: Path) -> None:
         os.replace(final, old)
     os.replace(tmp, final)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def _atomic_write(target: Path, write: Callable[[Path], None]) -> None:
-    tmp = target.with_name(f"{_TMP_PREFIX}{target.name}-{os.getpid()}{target.suffix}")
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------------------------

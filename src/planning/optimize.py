@@ -51,6 +51,7 @@ from planning.allocation_search import (
     _min_cost,
     _solve,
 )
+from planning.atomic import write_files
 from planning.baseline import Baseline
 from planning.constraints import Constraints, _with_rule, load_constraints, rule_amounts
 from planning.errors import PlanningInputError
@@ -194,11 +195,7 @@ class Optimisation(ExplanationMixin):
         if self.cost_curve is not None:
             cc = self.cost_curve
             files["cost_curve.csv"] = lambda p: cc.to_csv(p, index=False, float_format="%.6g")
-        for name, writer in files.items():
-            tmp = out / f".{name}.tmp"
-            writer(tmp)
-            os.replace(tmp, out / name)
-        return out
+        return write_files(out, files)
 
     def metadata(self) -> dict[str, Any]:
         c = self.constraints

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from planning.allocation import allocation_frame
+from planning.atomic import write_files
 from planning.manifest import build_manifest, write_manifest
 from planning.units import DISTRICT, Units
 
@@ -232,8 +233,6 @@ class Result:
         Files are written under temporary names and renamed, so an interrupted write never
         leaves a half-written table next to a complete manifest.
         """
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
         writes = {
             "summary.csv": lambda p: self.summary().to_csv(p, index=False, float_format="%.6g"),
             "unit_outcomes.csv": lambda p: self.unit_outcomes().to_csv(p, index=False, float_format="%.6g"),
@@ -242,11 +241,7 @@ class Result:
                                                     encoding="utf-8"),
             "manifest.json": lambda p: write_manifest(p, self.manifest(extra_manifest)),
         }
-        for name, writer in writes.items():
-            tmp = out / f".{name}.tmp"
-            writer(tmp)
-            os.replace(tmp, out / name)
-        return out
+        return write_files(out_dir, writes)
 
 
 def _level_order(s: pd.Series) -> pd.Series:

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
+from planning.atomic import write_files
 from planning.i18n import Lang, label
 from planning.paths import display_path
 from planning.results import LEVEL_DISTRICT, Result
@@ -513,11 +514,7 @@ class Uncertainty:
 
             files["fan_chart.png"] = png(lambda: self.plot_fan_chart())
             files["probabilities.png"] = png(lambda: self.plot_probabilities())
-        for name, writer in files.items():
-            tmp = out / f".{name}.tmp"
-            writer(tmp)
-            os.replace(tmp, out / name)
-        return out
+        return write_files(out, files)
 
 
 def run_uncertainty(scenario: str | os.PathLike[str] | dict[str, Any] | Prepared, *, draws: int | None = None,
