@@ -87,3 +87,14 @@ def test_usage_errors_exit_nonzero(argv):
     with pytest.raises(SystemExit) as e:
         main(argv)
     assert e.value.code == 2
+
+
+def test_validate_checks_allocation_tables(tmp_path, capsys):
+    good = tmp_path / "good.csv"
+    good.write_text("unit,component,year,amount\nca_nang,credit,2026,100\nnam_et,housing,2030,40\n", encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("unit,component,year,amount\nca_nang,credit,2031,100\n", encoding="utf-8")
+    assert main(["validate", str(good)]) == 0
+    assert main(["validate", str(bad)]) == 2
+    out = capsys.readouterr().out
+    assert "bad.csv" in out and "row 2" in out and "year" in out and "2031" in out

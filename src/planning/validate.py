@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from planning.errors import PlanningInputError, PlanningInputErrors
-from planning.paths import display_path
+from planning.paths import data_dir, display_path
 
 
 def _errors(exc: PlanningInputError) -> list[str]:
@@ -52,12 +52,12 @@ def validate_file(path: Path) -> list[str]:
             cols = set(pd.read_csv(path, nrows=0).columns)
             if {"unit", "component", "year", "amount"} <= cols:
                 from planning.allocation import read_allocation_table
-                from planning.runner import prepare as _prep
+                from planning.runner import load_plan
 
-                prep = _prep({"name": "validate", "title": {"vi": "kiểm tra", "en": "check"},
-                              "start_year": load_baseline().year + 1, "end_year": 2030,
-                              "allocation": {"rule": "equal"}, "draws": 1})
-                read_allocation_table(path, prep.baseline, prep.book, prep.years)
+                baseline = load_baseline()
+                plan = load_plan(data_dir(), baseline)
+                years = list(range(baseline.year + 1, plan.target_year + 1))
+                read_allocation_table(path, baseline, load_programme_book(), years)
             else:
                 raise PlanningInputError(shown, "<columns>", "an allocation table (unit, component, year, amount) "
                                          "or a data table named units/baseline/deprivation_rates.csv", sorted(cols))
