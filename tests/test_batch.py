@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -34,6 +35,7 @@ from planning.batch import (
 )
 from planning.errors import PlanningInputError
 from planning.hashing import file_sha256, inputs_digest, json_digest
+from planning.outputs import verify
 
 # ------------------------------------------------------------------------------------------
 # Throwaway notebooks and scenarios
@@ -229,7 +231,7 @@ def test_parallel_batch_writes_reports_and_comparison(
         injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
         assert len(injected) == 1 and injected[0].id == "injected-parameters"
         # The parameters cell shows the final folder, never the temp one.
-        assert ".tmp-" not in injected[0].source and str(folder) in injected[0].source
+        assert ".planning-tmp-" not in injected[0].source and str(folder) in injected[0].source
         assert "draws = 7" in injected[0].source
         assert all("papermill" not in c.metadata and "execution" not in c.metadata
                    for c in nb.cells)
@@ -250,14 +252,17 @@ def test_parallel_batch_writes_reports_and_comparison(
     assert cmp.loc[0, "description"] == "mô tả"  # bilingual text: the batch's language
     wb = load_workbook(out / "comparison.xlsx")
     assert wb.sheetnames == [SHEET_NAMES["comparison"]["vi"], SHEET_NAMES["runs"]["vi"]]
-    headers = [c.value for c in wb[SHEET_NAMES["comparison"]["vi"]][1]]
-    assert headers[:5] == ["Kịch bản", "Tiêu đề (tiếng Việt)", "Tiêu đề (tiếng Anh)",
-                           "description", "Xác suất < 1% năm 2030"]
+    sheet = wb[SHEET_NAMES["comparison"]["vi"]]
+    headers = [c.value for c in sheet[1]]
+    # planners' sheet: the title in the batch's language, program columns left in the CSV
+    assert headers[:3] == ["Kịch bản", "description", "Khả năng dưới 1% năm 2030"]
+    assert sheet["A2"].value == "Tiêu đề base"
+    assert isinstance(sheet["C2"].value, float) and sheet["C2"].number_format == "[$-42A]0%"
     assert (out / "comparison.html").exists()
     cnb = nbformat.read(out / "comparison.ipynb", as_version=4)
     assert "vi 3 ['base', 'high', 'low']" in cnb.cells[-1].outputs[0]["text"]
     assert json.loads((out / "batch.json").read_text())["ok"] is True
-    assert not [p for p in out.iterdir() if p.name.startswith((".tmp-", ".old-", ".batch"))]
+    assert not [p for p in out.iterdir() if p.name.startswith(".planning-tmp-")]
 
 
 def test_failing_scenario_is_reported_and_does_not_stop_others(
@@ -287,9 +292,8 @@ def test_failing_scenario_is_reported_and_does_not_stop_others(
     assert list(cmp["scenario"]) == ["good1", "good2"]
     wb = load_workbook(out / "comparison.xlsx")
     assert wb.sheetnames == ["Scenario comparison", "Run status"]
-    assert [c.value for c in wb["Scenario comparison"][1]][:5] == [
-        "Scenario", "Title (Vietnamese)", "Title (English)", "description",
-        "Probability < 1% in 2030"]
+    assert [c.value for c in wb["Scenario comparison"][1]][:3] == [
+        "Scenario", "description", "Chance of below 1% in 2030"]
     status = {r[0]: r[2] for r in wb["Run status"].iter_rows(min_row=2, values_only=True)}
     assert status == {"good1": "ran", "broken": "failed", "good2": "ran"}
 
@@ -318,9 +322,11 @@ def test_unchanged_scenarios_are_skipped_changed_ones_rerun(
 
     again = run_batch([a, b], out, notebook=report_nb, comparison_notebook=None, progress=False)
     assert _status(again) == {"a": "skipped", "b": "skipped"} and again.exit_code == 0
-    # Nothing was rewritten, the comparison included (only the batch record is).
-    assert {p: p.stat().st_mtime_ns for p in mtimes if p.name != "batch.json"} == {
-        p: t for p, t in mtimes.items() if p.name != "batch.json"}
+    # Nothing was rewritten, the comparison included (only the batch record and the batch
+    # folder's manifest are).
+    record = {out / "batch.json", out / "manifest.json"}
+    assert {p: p.stat().st_mtime_ns for p in mtimes if p not in record} == {
+        p: t for p, t in mtimes.items() if p not in record}
 
     b.write_text("rate: 0.25\n")
     third = run_batch([a, b], out, notebook=report_nb, comparison_notebook=None, progress=False)
@@ -348,7 +354,7 @@ def test_killed_batch_leaves_no_half_written_output(tmp_path: Path, report_nb: P
     proc = subprocess.Popen([sys.executable, "-c", code])
     try:
         deadline = time.monotonic() + 60
-        while not list(out.glob(".tmp-slow-*/summary.csv")):
+        while not list(out.glob(".planning-tmp-batch-slow-*/result/summary.csv")):
             assert proc.poll() is None, "the batch ended before it could be interrupted"
             assert time.monotonic() < deadline, "the notebook never started"
             time.sleep(0.05)
@@ -360,30 +366,44 @@ def test_killed_batch_leaves_no_half_written_output(tmp_path: Path, report_nb: P
             proc.kill()
         hold.unlink()  # lets the orphaned kernel finish; ipykernel exits when its parent is gone
     assert not (out / "slow").exists()
-    assert list(out.glob(".tmp-slow-*"))
+    assert list(out.glob(".planning-tmp-batch-slow-*"))
+    # The orphaned kernel finishes its cell into the dead work folder; let it, so that it does
+    # not write there while the next batch removes that folder (a race of the test, not a user's).
+    deadline = time.monotonic() + 30
+    while not list(out.glob(".planning-tmp-batch-slow-*/result/outcomes.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert json.loads((out / "manifest.json").read_text())["complete"] is False  # never looks done
 
     # The next batch cleans the leftover (and the dead batch's lock) and redoes the scenario.
     scen.write_text("rate: 0.1\n")
     report = run_batch([scen], out, notebook=report_nb, comparison_notebook=None, progress=False)
     assert _status(report) == {"slow": "ok"}
     assert any("interrupted" in n for n in report.notes)
-    assert not [p for p in out.iterdir() if p.name.startswith((".tmp-", ".old-", ".batch"))]
+    assert not [p for p in out.iterdir() if p.name.startswith(".planning-tmp-")]
     assert {p.name for p in (out / "slow").iterdir()} == {
         "report.ipynb", "report.html", "summary.csv", "manifest.json", "outcomes.json"}
+    assert verify(out).whole and verify(out / "slow").whole
 
 
-def test_interrupted_swap_restores_the_complete_result(tmp_path: Path) -> None:
+def test_stale_cleanup_removes_only_work_folders_of_dead_commands(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    (out / ".old-a-123").mkdir(parents=True)
-    (out / ".old-a-123" / "summary.csv").write_text("complete\n")
-    (out / ".old-b-123").mkdir()  # b was installed after it: the old copy is garbage
-    (out / "b").mkdir()
+    (out / ".old-a-123").mkdir(parents=True)  # a person's folders and files, whatever the name
+    (out / ".old-a-123" / "summary.csv").write_text("mine\n")
     (out / ".tmp-c-99").mkdir()
     (out / ".tmp-comparison-99.ipynb").write_text("{}")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    for name, pid in ((".planning-tmp-batch-a-1", int(dead)), (".planning-tmp-batch-b-2", os.getpid())):
+        (out / name).mkdir()
+        (out / name / "owner.json").write_text(json.dumps({"pid": pid, "host": socket.gethostname()}))
+    (out / ".planning-tmp-batch-c-3").mkdir()  # no owner record: not provably ours, kept
     notes = batch._clean_stale(out)
-    assert sorted(p.name for p in out.iterdir()) == ["a", "b"]
-    assert (out / "a" / "summary.csv").read_text() == "complete\n"
-    assert len(notes) == 3
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".old-a-123", ".planning-tmp-batch-b-2", ".planning-tmp-batch-c-3", ".tmp-c-99",
+        ".tmp-comparison-99.ipynb"]
+    assert (out / ".old-a-123" / "summary.csv").read_text() == "mine\n"
+    assert len(notes) == 1
 
 
 def test_dask_local_cluster(tmp_path: Path, report_nb: Path) -> None:
@@ -461,7 +481,7 @@ def test_lock_refuses_a_second_live_batch(tmp_path: Path, report_nb: Path) -> No
     out.mkdir()
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        (out / ".batch.lock").write_text(str(sleeper.pid))
+        (out / batch._LOCK_NAME).write_text(json.dumps({"pid": sleeper.pid, "host": socket.gethostname()}))
         with pytest.raises(PlanningInputError, match="lô khác"):
             run_batch([a], out, notebook=report_nb, progress=False)
     finally:

@@ -1,13 +1,15 @@
-"""Calibration: converter, input checks, parameter recovery, uncertainty, back-test, outputs.
+"""Calibration, back-test and recovery: reading observed series, the posterior, identification,
+the back-test against Sơn La's held-out years, the synthetic recovery check, the commands.
 
-The recovery tests generate review series with the engine itself from known flows (plus
-small multiplicative noise) and fit them back. Tolerances, stated where used: pooled fit of
-10 years × 11 units with 0.2 % noise recovers every flow within 15 % (exit from poverty and
-household growth within 3 %); a noise-free per-unit fit recovers each unit's flows within 2 %.
+Numbers asserted are the issue's: Sơn La fitted up to 2023 forecasts 2024 within 0.5 pp with
+2024 and 2025 inside the 90 % band; the recovery check's 90 % intervals of identified
+parameters contain the truth. Sampler runs are shortened where a test only checks plumbing.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -15,224 +17,280 @@ import pandas as pd
 import pytest
 import yaml
 
-import planning
+from planning.backtest import backtest
 from planning.calibration import (
     FITTED,
-    _default_mix,
-    _Simulator,
-    calibrate,
-    convert_long,
-    long_to_observed,
-    main,
-    read_observed,
-    with_calibration,
+    NOISE_RATE,
+    Quantity,
+    load_calibration,
+    observed_problem,
+    posterior_samples,
+    sample_posterior,
 )
+from planning.calibration_outputs import calibrate
 from planning.cli import main as cli_main
+from planning.distributions import Triangular
 from planning.errors import PlanningInputError
-from planning.parameters import load_model_parameters
-from planning.paths import data_dir
-from planning.programmes import load_programme_book
+from planning.observed import read_observed
+from planning.recovery import recovery_check, synthetic_problem
 
 ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "data" / "baseline.csv"
-SHIPPED = ROOT / "data" / "calibrated"
-TRUTH = np.array([0.22, 0.12, 0.03, 0.06, 0.003, 0.015])  # order of FITTED
+OBSERVED = ROOT / "data" / "observed.csv"
+SHIPPED = ROOT / "data" / "calibrated" / "son_la"
+
+logging.getLogger("emcee").setLevel(logging.ERROR)
+
+
+# ------------------------------------------------------------------------------- reading
+
+
+def test_observed_file_reads_as_shares_and_segments():
+    t = read_observed(OBSERVED)
+    s = t.unit("son la")  # accents, case and spaces ignored
+    assert s.unit == "Sơn La" and s.level == "province"
+    segs = s.segments()
+    assert [g.start_year for g in segs] == [2017, 2021]
+    flows = segs[0]
+    # 2018 flows open a one-year segment from the stock they imply: 25.42 + 5.78 − 0.48 − 1.86 %
+    assert flows.start_poor == pytest.approx(0.2542 + 16067 / 282446.9 - 1345 / 282446.9 - 5260 / 282446.9, abs=1e-4)
+    shares = {o[1] for o in flows.observations}
+    assert shares == {"poor", "near_poor", "exits", "re_poor", "new_poor"}
+    main = segs[1]
+    assert main.standard == "2022-2025 multidimensional"  # '(presumed …)' notes do not split it
+    obs = {o[0]: o for o in main.observations}
+    assert sorted(obs) == [2023, 2024, 2025]
+    assert obs[2025][2] == pytest.approx(0.0789) and obs[2025][3] is True  # the 'expected' figure, flagged
+    # households follow from a count and its rate
+    assert s.households[2018] == pytest.approx(71798 / 0.2542)
+
+
+def test_every_level_reads(tmp_path):
+    t = read_observed(OBSERVED)
+    assert {t.unit(u).level for u in t.units} >= {"district", "commune", "province", "national", "region"}
+    vn = t.unit("Viet Nam").segments()[0]
+    assert vn.start_year == 2021 and {o[1] for o in vn.observations} == {"poor", "near_poor"}
+    # near-poor from "poor plus near-poor" minus poor
+    assert dict(((o[0], o[1]), o[2]) for o in vn.observations)[(2023, "near_poor")] == pytest.approx(0.0571 - 0.0293)
+
+
+def test_baseline_and_wide_layouts_read(tmp_path):
+    base = read_observed(ROOT / "data" / "baseline.csv")
+    assert len(base.units) == 11
+    seg = base.unit("ca_nang").segments()
+    assert seg[0].start_year == 2021 and seg[0].households_known
+    wide = tmp_path / "w.csv"
+    wide.write_text("unit,year,households,poor,near_poor\nx,2021,1000,200,100\nx,2022,1010,180,95\n",
+                    encoding="utf-8")
+    t = read_observed(wide)
+    g = t.unit("x").segments()[0]
+    assert g.start_poor == pytest.approx(0.2) and g.start_near_poor == pytest.approx(0.1)
+    assert g.observations[1][2] == pytest.approx(180 / 1010)
+
+
+@pytest.mark.parametrize(("content", "field"), [
+    ("unit,year,metric,value\nA,2021,poor_household_rate,abc\n", "value"),
+    ("unit,year,metric,value\nA,2021,poor_household_rate,-3\n", "value"),
+    ("unit,year,metric,value\nA,2021,poor_household_rate,130\n", "value"),
+    ("unit,year,metric,value\nA,2021,poor_household_rate,inf\n", "value"),
+    ("unit,year\nA,2021\n", "metric"),
+    ("year,metric,value\n2021,poor_household_rate,3\n", "unit, year"),
+    ("unit,year,metric,value\nA,2021,population,300\n", "metric"),
+])
+def test_bad_observed_input_names_file_and_field(tmp_path, content, field):
+    p = tmp_path / "obs.csv"
+    p.write_text(content, encoding="utf-8")
+    with pytest.raises(PlanningInputError) as err:
+        read_observed(p)
+    assert err.value.field == field and "obs.csv" in str(err.value)
+
+
+def test_unreadable_files_are_named(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("unit,year,metric,value\nS\xf3n La,2021,poor,3\n".encode("latin-1"))
+    for path, word in ((empty, "empty"), (latin, "UTF-8"), (tmp_path, "folder"), (tmp_path / "none.csv", "missing")):
+        with pytest.raises(PlanningInputError) as err:
+            read_observed(path)
+        assert word in str(err.value)
+
+
+def test_unknown_unit_lists_the_known_ones():
+    with pytest.raises(PlanningInputError) as err:
+        read_observed(OBSERVED).unit("Atlantis")
+    assert "Atlantis" in str(err.value) and "Sơn La" in str(err.value)
+
+
+# ------------------------------------------------------------------------------- posterior
+
+
+def test_triangular_log_density_integrates_to_one():
+    q = Quantity("x", Triangular(0.1, 0.3, 0.7), "model")
+    x = np.linspace(0.0, 0.8, 80001)
+    dens = np.exp(q.log_pdf(x))
+    assert np.trapezoid(dens, x) == pytest.approx(1.0, abs=1e-3)
+    assert np.isneginf(q.log_pdf(np.array([0.05, 0.75]))).all()
+    u = Quantity("u", None, "latent")
+    assert np.array_equal(u.log_pdf(np.array([0.5, 1.2])), [0.0, -np.inf])
+
+
+def test_sampler_returns_the_prior_when_the_data_say_nothing():
+    """One observation with enormous noise: the posterior marginals are the priors'."""
+    t = read_observed(OBSERVED)
+    p = observed_problem(t.unit("Viet Nam").segments(until=2022))
+    i = p.index(NOISE_RATE)
+    p.quantities[i] = Quantity(NOISE_RATE, Triangular(40.0, 40.5, 41.0), "nuisance")
+    post = sample_posterior(p, seed=3, walkers=40, steps=1200, kept_draws=4000)
+    for j, q in enumerate(p.quantities):
+        if q.role != "model":
+            continue
+        lo, hi = q.interval()
+        got = np.percentile(post.samples[:, j], [5, 95])
+        width = hi - lo
+        assert abs(got[0] - lo) < 0.12 * width and abs(got[1] - hi) < 0.12 * width, q.name
 
 
 @pytest.fixture(scope="module")
-def observed() -> pd.DataFrame:
-    return long_to_observed(BASELINE)
+def son_la_2023():
+    return backtest(OBSERVED, unit="Sơn La", fit_until=2023)
 
 
-def _simulate(frame: pd.DataFrame, theta: np.ndarray, *, noise: float = 0.0, seed: int = 1,
-              per_unit: bool = False) -> pd.DataFrame:
-    """Replace the counts of ``frame`` (after each unit's first year) by engine output."""
-    obs = read_observed(frame)
-    params, book = load_model_parameters(), load_programme_book()
-    sim = _Simulator(obs, params, book, FITTED, _default_mix(book), data_dir())
-    pred = sim.predict(theta)
-    ui = {u: i for i, u in enumerate(sim.units)}
-    f = frame.copy()
-    rows = f["unit"].map(ui).to_numpy()
-    cols = (f["year"] - sim.years[0]).to_numpy()
-    sets = rows if per_unit else np.zeros_like(rows)
-    rng = np.random.default_rng(seed)
-    for m in ("households", "poor", "near_poor"):
-        v = pred[m][sets, rows, cols]
-        f[m] = v * (1.0 + noise * rng.standard_normal(len(v)))
-    return f
+def test_son_la_backtest_meets_the_target(son_la_2023):
+    """Fitted on Sơn La up to 2023 (2018 flows, 2021 and 2023 rates), the forecast misses 2024 by
+    at most 0.5 pp and the observed 2024 and 2025 rates lie inside the 90 % band (docs/model.md)."""
+    t = son_la_2023.table.set_index("year")
+    assert list(t.index) == [2024, 2025]
+    assert abs(t.loc[2024, "error_pp"]) <= 0.5
+    for y in (2024, 2025):
+        assert t.loc[y, "p05"] <= t.loc[y, "observed"] <= t.loc[y, "p95"]
+    assert t.loc[2025, "observed"] == pytest.approx(7.89)
 
 
-def _long_series(observed: pd.DataFrame, years: range) -> pd.DataFrame:
-    start = observed[observed["year"] == years[0]].drop(columns=["status"])
-    return pd.concat([start.assign(year=y) for y in years], ignore_index=True)
+def test_growth_is_identified_and_unfitted_flows_are_flagged(son_la_2023):
+    est = son_la_2023.calibration.estimates().set_index("parameter")
+    # two rates of the current period narrow growth, not below the identification threshold;
+    # with 2024 and 2025 added (the shipped calibration) it is identified
+    assert est.loc["income.growth", "width_ratio"] < 0.9
+    shipped = yaml.safe_load((SHIPPED / "calibration.yaml").read_text(encoding="utf-8"))
+    assert "model.income.growth" in shipped["identified"]
+    assert bool(est.loc["growth.2016-2020 multidimensional", "identified"])
+    # the bad-year size is not in Sơn La's figures: its posterior is about its prior, flagged
+    assert not bool(est.loc["bad_years.multiplier", "identified"])
+    assert "model.bad_years.multiplier" in son_la_2023.calibration.not_identified
+    fit = son_la_2023.calibration.fit()
+    assert fit["inside_90"].all()
 
 
-# ------------------------------------------------------------------------------ converter
-def test_long_format_converts_to_the_calibrate_input(observed, tmp_path):
-    b = planning.load_baseline()
-    series = b.series.sort_values(["unit", "year"]).reset_index(drop=True)
-    conv = observed.sort_values(["unit", "year"]).reset_index(drop=True)
-    assert list(conv.columns[:5]) == ["unit", "year", "households", "poor", "near_poor"]
-    for col in ("households", "poor", "near_poor"):
-        np.testing.assert_array_equal(conv[col].to_numpy(float), series[col].to_numpy(float))
-    assert (conv["status"] == "illustrative").all()
-    assert not ((conv["unit"] == "muong_giang") & (conv["year"] == 2020)).any()  # households-only anchor
-    out = convert_long(BASELINE, tmp_path / "wide.csv")
-    assert read_observed(out).illustrative
-    assert main(["convert", str(BASELINE), str(tmp_path / "wide2.csv")]) == 0
-    assert (tmp_path / "wide2.csv").read_text(encoding="utf-8") == out.read_text(encoding="utf-8")
+def test_backtest_works_at_every_level_and_writes_its_files(tmp_path):
+    for unit, until in (("Viet Nam", 2023), ("Northern Midlands and Mountains", 2023)):
+        bt = backtest(OBSERVED, unit=unit, fit_until=until, steps=600)
+        assert (bt.table["year"] > until).all() and np.isfinite(bt.table["error_pp"]).all()
+    # one year before the cut-off: nothing to fit, the forecast is the prior's
+    qn = backtest(OBSERVED, unit="Quỳnh Nhai", fit_until=2018, steps=200)
+    assert list(qn.table["year"]) == [2020] and qn.calibration.posterior.steps == 0
+    out = qn.write(tmp_path / "bt")
+    t = pd.read_csv(out / "backtest.csv")
+    assert list(t.columns) == ["unit", "year", "observed", "predicted", "p05", "p95", "error_pp"]
+    assert (out / "backtest.png").stat().st_size > 1000
+    man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert all(not str(i["path"]).startswith("/") for i in man["inputs"])
 
 
-def test_read_observed_accepts_long_format_directly():
-    obs = read_observed(BASELINE)
-    assert obs.illustrative and not obs.has_spending
-    assert len(obs.units) == 11 and obs.years == [2021, 2022, 2023, 2024, 2025]
+def test_backtest_without_later_years_is_refused():
+    with pytest.raises(PlanningInputError) as err:
+        backtest(OBSERVED, unit="Sơn La", fit_until=2025, steps=100)
+    assert "after 2025" in str(err.value)
 
 
-# ------------------------------------------------------------------------------ bad input
-def _write(tmp_path: Path, df: pd.DataFrame) -> Path:
-    p = tmp_path / "obs.csv"
-    df.to_csv(p, index=False)
-    return p
+# ------------------------------------------------------------------------------- recovery
 
 
-@pytest.mark.parametrize("change, field, row", [
-    (lambda d: d.drop(columns=["near_poor"]), "near_poor", None),
-    (lambda d: d.assign(poor=d["poor"].where(d.index != 3, -5)), "poor", 5),
-    (lambda d: d.assign(households=d["households"].where(d.index != 0, "many")), "households", 2),
-    (lambda d: d.assign(poor=d["poor"].where(d.index != 1, d["households"])), "poor", 3),
-    (lambda d: pd.concat([d, d.iloc[[2]]], ignore_index=True), "unit/year", None),
-    (lambda d: d[~((d["unit"] == "ca_nang") & (d["year"] > 2021))], "year", None),
-    (lambda d: d.assign(year=d["year"].astype(float).where(d.index != 4, 2022.5)), "year", 6),
-    (lambda d: d.assign(spending=-1.0), "spending", 2),
-])
-def test_bad_input_names_file_field_and_row(observed, tmp_path, change, field, row):
-    p = _write(tmp_path, change(observed.drop(columns=["status"])))
-    with pytest.raises(PlanningInputError) as exc:
-        read_observed(p)
-    assert exc.value.field == field
-    assert "obs.csv" in exc.value.file
-    if row is not None:
-        assert exc.value.row == row
-    assert "/" in str(exc.value)  # bilingual message
+def test_recovery_intervals_contain_the_truth():
+    """Simulation-based calibration on the district plan: over these seeds, at least 85 % of the
+    identified parameters' 90 % intervals contain the truth (the 30-seed study in docs/model.md
+    §9 measures the rate itself; a handful of seeds cannot pin it closer)."""
+    problem = synthetic_problem(ROOT / "scenarios" / "district_plan.yaml")
+    rows = []
+    for seed in (1, 2, 3):
+        cov = recovery_check(ROOT / "scenarios" / "district_plan.yaml", seed=seed, steps=1500, problem=problem)
+        rows.append(cov.coverage())
+    df = pd.concat(rows)
+    ident = df[df["identified"]]
+    assert len(ident) >= 12
+    assert ident["covered"].mean() >= 0.85
+    assert {f"model.{n}" for n in FITTED} <= set(df["parameter"])
 
 
-def test_missing_file_and_bad_backtest_year(observed, tmp_path):
-    with pytest.raises(PlanningInputError) as exc:
-        read_observed(tmp_path / "nope.csv")
-    assert exc.value.field == "<file>"
-    with pytest.raises(PlanningInputError) as exc:
-        calibrate(observed, pooled=True, backtest=2025)
-    assert exc.value.field == "--backtest"
-    with pytest.raises(PlanningInputError):
-        calibrate(observed, pooled=True, backtest=2021)
+def test_cli_calibrate_synthetic_writes_truth_and_coverage(tmp_path, capsys):
+    rc = cli_main(["calibrate", "--synthetic", str(ROOT / "scenarios" / "district_plan.yaml"), "--seed", "4",
+                   "--steps", "400", "--out", str(tmp_path / "rec")])
+    assert rc == 0
+    cov = pd.read_csv(tmp_path / "rec" / "coverage.csv")
+    assert list(cov.columns) == ["parameter", "truth", "p05", "p95", "covered", "identified"]
+    truth = pd.read_csv(tmp_path / "rec" / "truth.csv").set_index("parameter")["truth"]
+    assert np.allclose(cov.set_index("parameter")["truth"], truth.loc[cov["parameter"]])
+    assert (cov["p05"] <= cov["p95"]).all()
+    assert "recovery check" in capsys.readouterr().out
 
 
-# ------------------------------------------------------------------------------ recovery
-def test_pooled_fit_recovers_known_flows(observed):
-    frame = _simulate(_long_series(observed, range(2021, 2031)), TRUTH[None, :], noise=0.002)
-    cal = calibrate(frame, pooled=True)
-    est = cal.estimates.set_index("parameter").loc[list(FITTED), "estimate"].to_numpy()
-    rel = np.abs(est / TRUTH - 1.0)
-    assert rel.max() < 0.15, dict(zip(FITTED, rel.round(3), strict=True))
-    assert rel[FITTED.index("transitions.exit_poor")] < 0.03
-    assert rel[FITTED.index("households.growth")] < 0.03
-    e = cal.estimates
-    assert (e["ci_low"] <= e["estimate"] + 1e-12).all() and (e["estimate"] <= e["ci_high"] + 1e-12).all()
-    assert np.isfinite(e["se"]).all()
-    assert cal.unit_errors()["poor_rate_rmse_pp"].max() < 0.5  # pp
+# ------------------------------------------------------------------------------- files and use
 
 
-def test_per_unit_fit_recovers_each_units_flows(observed):
-    frame = _long_series(observed, range(2021, 2029))
-    n = frame["unit"].nunique()
-    spread = 1.0 + 0.2 * (np.arange(n) / (n - 1) - 0.5)  # ±10 % between units
-    theta = TRUTH[None, :] * np.column_stack([spread, spread[::-1], np.ones((n, 4))])
-    order = {u: i for i, u in enumerate(dict.fromkeys(frame["unit"]))}
-    cal = calibrate(_simulate(frame, theta, per_unit=True), pooled=False)
-    e = cal.estimates
-    for u, i in order.items():
-        est = e[e["unit"] == u].set_index("parameter").loc[list(FITTED), "estimate"].to_numpy()
-        assert np.abs(est / theta[i] - 1.0).max() < 0.02, u
+def test_calibration_files_and_use_by_scenarios(tmp_path):
+    cal = calibrate(OBSERVED, units=["Viet Nam"], steps=400)
+    out = cal.write(tmp_path / "c")
+    meta = yaml.safe_load((out / "calibration.yaml").read_text(encoding="utf-8"))
+    assert meta["posterior"] == "posterior.csv" and meta["units"] == ["Viet Nam"]
+    assert "programme effects" in meta["past_spending"]
+    loaded = load_calibration(out)
+    assert set(loaded.posterior.columns) == {f"model.{n}" for n in FITTED}
+    drawn = posterior_samples(loaded, 50, 1, known=[f"model.{n}" for n in FITTED])
+    assert all(len(v) == 50 for v in drawn.values())
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "calibration.yaml").write_text("posterior: posterior.csv\n", encoding="utf-8")
+    (bad / "posterior.csv").write_text("model.income.growth\nnan\n", encoding="utf-8")
+    with pytest.raises(PlanningInputError) as err:
+        load_calibration(bad)
+    assert "posterior.csv" in str(err.value) and "NaN" in str(err.value)
 
 
-def test_spending_is_run_as_historical_programme_money(observed):
-    frame = _long_series(observed, range(2021, 2029)).assign(spending=400.0)  # million VND / unit / year
-    params, book = load_model_parameters(), load_programme_book()
-    obs = read_observed(frame)
-    sim = _Simulator(obs, params, book, FITTED, _default_mix(book), data_dir())
-    pred = sim.predict(TRUTH[None, :])
-    ui = {u: i for i, u in enumerate(sim.units)}
-    f = frame.copy()
-    for m in ("households", "poor", "near_poor"):
-        f[m] = pred[m][0, f["unit"].map(ui).to_numpy(), (f["year"] - sim.years[0]).to_numpy()]
-    with_money = calibrate(f, pooled=True)
-    without = calibrate(f.drop(columns=["spending"]), pooled=True)
-    assert not with_money.includes_historical_programmes and without.includes_historical_programmes
-    ex = with_money.estimates.set_index("parameter")["estimate"]
-    assert abs(ex["transitions.exit_poor"] / TRUTH[0] - 1) < 0.02
-    # without the money the fit must credit the programmes' exits to the baseline flows
-    assert without.estimates.set_index("parameter")["estimate"]["transitions.exit_poor"] > ex["transitions.exit_poor"]
-    assert "INCLUDE" in without.parameter_overrides()["transitions"]["exit_poor"]["source"]
+def test_shipped_calibration_is_reproducible():
+    """data/calibrated/son_la is `planning calibrate data/observed.csv --unit "Sơn La"`: the same
+    command gives the same posterior (seeded)."""
+    meta = yaml.safe_load((SHIPPED / "calibration.yaml").read_text(encoding="utf-8"))
+    cal = calibrate(OBSERVED, units=["Sơn La"], seed=int(meta["seed"]), steps=int(meta["steps"]))
+    est = cal.estimates().set_index("parameter")
+    shipped = pd.read_csv(SHIPPED / "estimates.csv").set_index("parameter")
+    for name in ("income.growth", "setbacks.probability", "noise.rate"):
+        for col in ("p05", "p50", "p95"):
+            assert est.loc[name, col] == pytest.approx(shipped.loc[name, col], rel=1e-4), (name, col)
+    assert meta["identified"] == cal.summary()["identified"]
 
 
-# ------------------------------------------------------------------------------ outputs
-def test_backtest_reports_held_out_errors(observed):
-    cal = calibrate(observed, pooled=True, backtest=2023)
-    assert set(cal.fit["set"]) == {"start", "fit", "holdout"}
-    assert cal.fit.loc[cal.fit["set"] == "holdout", "year"].min() == 2024
-    bt = cal.backtest()
-    assert set(bt["flows"]) == {"calibrated", "prior"}
-    assert list(bt[bt["flows"] == "calibrated"]["horizon"]) == [1, 2]
-    assert np.isfinite(bt["unit_poor_rate_mae_pp"]).all()
+def test_shipped_backtest_is_the_command_s_result_and_reads_back(son_la_2023):
+    """data/calibrated/son_la/backtest_2023 (shown by notebooks/calibration.ipynb without fitting
+    again) is `planning backtest data/observed.csv --unit "Sơn La" --fit-until 2023` on the
+    current data: the same table, and its manifest's input hashes match today's files."""
+    from planning.backtest import Backtest
+    from planning.hashing import file_sha256
+
+    shipped = Backtest.read(SHIPPED / "backtest_2023")
+    assert (shipped.unit, shipped.fit_until) == ("Sơn La", 2023)
+    fresh = son_la_2023.table.set_index("year")
+    for r in shipped.table.itertuples():
+        for col in ("predicted", "p05", "p95"):
+            assert getattr(r, col) == pytest.approx(fresh.loc[r.year, col], abs=2e-4), (r.year, col)
+    man = json.loads((SHIPPED / "backtest_2023" / "manifest.json").read_text(encoding="utf-8"))
+    for entry in man["inputs"]:
+        assert file_sha256(ROOT / entry["path"]) == entry["sha256"], entry["path"]
+    assert "model.income.growth" in shipped.summary()["not_identified"]
 
 
-def test_parameter_file_is_usable_by_scenarios(observed, tmp_path):
-    cal = calibrate(observed, pooled=True)
-    out = cal.write(tmp_path / "cal")
-    for name in ("estimates.csv", "fit.csv", "errors.csv", "unit_errors.csv", "calibrated_parameters.yaml",
-                 "summary.json", "README.md", "district_plan_calibrated.yaml"):
-        assert (out / name).exists(), name
-    mapping = yaml.safe_load((out / "calibrated_parameters.yaml").read_text(encoding="utf-8"))
-    for sec in mapping.values():
-        for entry in sec.values():
-            assert entry["low"] <= entry["mode"] <= entry["high"] and "ILLUSTRATIVE" in entry["source"]
-    params = load_model_parameters(overrides=mapping, override_file="calibrated_parameters.yaml")
-    est = cal.estimates.set_index("parameter")["estimate"]
-    assert params.values["model.transitions.exit_poor"].mode == pytest.approx(est["transitions.exit_poor"], rel=1e-5)
-    spec = with_calibration(ROOT / "scenarios" / "district_plan.yaml", out / "calibrated_parameters.yaml")
-    spec["draws"] = 16
-    r = planning.run(spec, counterfactual=False)
-    assert 0 <= r.outcomes()["poverty_rate_end_mean"] < 1
-    r2 = planning.run(out / "district_plan_calibrated.yaml", draws=16, counterfactual=False)
-    assert r2.outcomes()["poverty_rate_end_mean"] == pytest.approx(r.outcomes()["poverty_rate_end_mean"])
+def test_a_folder_that_is_not_a_backtest_is_refused(tmp_path):
+    from planning.backtest import Backtest
 
-
-def test_per_unit_parameter_file_spans_units(observed):
-    cal = calibrate(observed, pooled=False)
-    e = cal.estimates
-    ov = cal.parameter_overrides()
-    g = ov["households"]["growth"]
-    est = e[e["parameter"] == "households.growth"]["estimate"]
-    assert est.min() - 1e-9 <= g["mode"] <= est.max() + 1e-9  # household-weighted mean of the units
-    assert g["low"] <= g["mode"] <= g["high"]
-    assert "per unit" in g["source"]
-
-
-def test_cli_calibrate(tmp_path, capsys):
-    assert cli_main(["calibrate", str(BASELINE), "--out", str(tmp_path / "c"), "--pooled", "--lang", "en"]) == 0
-    out = capsys.readouterr().out
-    assert "ILLUSTRATIVE" in out and "include the effect of historical programmes" in out
-    assert (tmp_path / "c" / "calibrated_parameters.yaml").exists()
-    assert cli_main(["calibrate", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "d")]) == 2
-
-
-def test_shipped_illustrative_fit_is_current(observed):
-    """data/calibrated/ is `planning calibrate data/baseline.csv --out data/calibrated --pooled`."""
-    shipped = pd.read_csv(SHIPPED / "estimates.csv")
-    fresh = calibrate(BASELINE, pooled=True).estimates
-    np.testing.assert_allclose(shipped["estimate"], fresh["estimate"], rtol=1e-4, atol=1e-8,
-                               err_msg="re-run: planning calibrate data/baseline.csv --out data/calibrated --pooled")
-    assert "ILLUSTRATIVE" in (SHIPPED / "README.md").read_text(encoding="utf-8")
-    assert "ILLUSTRATIVE" in (SHIPPED / "calibrated_parameters.yaml").read_text(encoding="utf-8")
+    (tmp_path / "manifest.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(PlanningInputError) as err:
+        Backtest.read(tmp_path)
+    assert "manifest.json" in str(err.value) and "fit_until" in str(err.value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,8 @@ PLAN = str(ROOT / "scenarios" / "district_plan.yaml")
 def test_run_writes_summary_and_manifest(tmp_path, capsys):
     assert main(["run", PLAN, "--out", str(tmp_path), "--draws", "50", "--seed", "4", "--lang", "en"]) == 0
     out = capsys.readouterr().out
-    assert "Poverty rate (mean)" in out and "2030" in out and "P(<1% 2030)" in out
+    assert "Poverty rate (mean)" in out and "2030" in out and "the chance of getting below 1% in 2030 is" in out
+    assert not re.search(r"\d,\d%", out)  # one number style: English
     s = pd.read_csv(tmp_path / "summary.csv")
     for col in ("unit", "year", "poverty_rate_mean", "poverty_rate_p05", "poverty_rate_p95"):
         assert col in s.columns

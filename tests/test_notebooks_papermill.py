@@ -72,6 +72,7 @@ def test_report_runs_under_papermill_api(tmp_path: Path) -> None:
     _check_outputs(out, draws=16, seed=7)
     text = (tmp_path / "report.ipynb").read_text(encoding="utf-8")
     assert "The probability that the district poverty rate is below 1%" in text  # lang reached the cells
+    assert "With the plan" in text and "Scenario report: District poverty-reduction plan" in text
 
 
 def test_report_runs_under_papermill_cli_with_params_file(tmp_path: Path) -> None:
@@ -96,5 +97,5 @@ def test_comparison_notebook_reads_a_batch_folder(tmp_path: Path) -> None:
     planning.compare(results).to_csv(tmp_path / "batch" / "comparison.csv", index=False)
     _execute(COMPARISON, tmp_path / "comparison.ipynb", {"batch_dir": str(tmp_path / "batch"), "lang": "en"})
     text = (tmp_path / "comparison.ipynb").read_text(encoding="utf-8")
-    assert "2 ['budget_cut_30', 'district_plan']" in text
+    assert "The scenarios: District plan with a 30% budget cut; District poverty-reduction plan" in text
     assert "Rank by poverty rate" in text

@@ -45,8 +45,8 @@ def test_every_new_label_is_bilingual() -> None:
 
 
 @pytest.mark.parametrize(("lang", "number", "pct", "signed"), [
-    ("vi", "53.900", "6,14%", "+5,3"),
-    ("en", "53,900", "6.14%", "+5.3"),
+    ("vi", "53.900", "6,1%", "+5,3"),
+    ("en", "53,900", "6.1%", "+5.3"),
 ])
 def test_number_style_follows_language(lang: str, number: str, pct: str, signed: str) -> None:
     assert rp.fmt_number(53900.2, lang) == number
@@ -195,12 +195,17 @@ def test_probability_sentence_states_the_numbers(result: planning.Result, tmp_pa
     assert rp.probability_sentence(again, "en") == en
 
 
-def test_probability_html_keeps_the_browser_shape(result: planning.Result) -> None:
-    p = result.outcomes()["prob_below_target"]
-    for lang in ("vi", "en"):
+def test_probability_html_is_a_sentence_with_a_stable_element(result: planning.Result) -> None:
+    o = result.outcomes()
+    p = o["prob_below_target"]
+    for lang, start in (("vi", "Với kinh phí kế hoạch"), ("en", "With the plan")):
         html = rp.probability_html(result, lang)
-        m = re.search(r'<span class="planning-probability">P\(<1% in 2030\) = (\d\.\d\d)</span>', html)
-        assert m and float(m.group(1)) == pytest.approx(p, abs=0.005)
+        m = re.search(r'<span class="planning-probability" data-probability="([0-9.]+)"><b>(\d+)%</b></span>', html)
+        assert m and float(m.group(1)) == pytest.approx(p, abs=0.0005)
+        assert m.group(2) == rp.fmt_pct(p, lang, 0)[:-1]
+        text = re.sub(r"<[^>]+>", "", html)
+        assert text.startswith(start) and rp.fmt_pct(o["poverty_rate_end_mean"], lang) in text
+        assert "P(<" not in text and "=" not in text  # words, not notation
 
 
 # ------------------------------------------------------------------------------ charts
@@ -221,11 +226,19 @@ def test_trajectory_chart_shows_plan_path_target_and_bands(result: planning.Resu
     assert set(target.get_ydata()) == {result.plan.target_rate} == {0.01}
     (plan,) = _by_gid(fig, "plan_path")
     years = np.asarray(plan.get_xdata())
-    assert years[0] == result.plan.reference_year and years[-1] == result.years[-1]
+    # the plan path starts where the projection starts (the 2025 review) and ends below 1 % in 2030
+    assert years[0] == result.plan.reference_year == result.baseline_year == 2025 and years[-1] == result.years[-1]
     np.testing.assert_allclose(plan.get_ydata(), [result.plan.rate(int(y)) for y in years])
-    assert np.allclose(np.diff(plan.get_ydata()), -0.02)  # −2 pp a year
+    assert np.allclose(np.diff(plan.get_ydata()), -result.plan.reduction_per_year)  # a straight line
+    assert plan.get_ydata()[-1] == pytest.approx(0.009) and plan.get_ydata()[-1] < result.plan.target_rate
     (mean,) = _by_gid(fig, "mean")
     np.testing.assert_allclose(mean.get_ydata(), _district(summary)["poverty_rate_mean"], rtol=1e-12)
+    assert plan.get_ydata()[0] == pytest.approx(mean.get_ydata()[0])  # the two lines meet in 2025
+    # the note at the 2027 change of standard
+    (switch,) = _by_gid(fig, "standard_switch")
+    assert set(switch.get_xdata()) == {2026.5}
+    (note,) = [t for t in ax.texts if t.get_gid() == "standard_switch_note"]
+    assert note.get_text().strip() == ("Chuẩn nghèo mới (NĐ 351/2025)" if lang == "vi" else "New standard (Decree 351/2025)")
     assert _by_gid(fig, "band50") and _by_gid(fig, "band90") and _by_gid(fig, "history")
     _, legend_labels = ax.get_legend_handles_labels()
     assert label("target_line", lang) in legend_labels
@@ -239,7 +252,7 @@ def test_trajectory_chart_from_summary_has_the_90_band_only(summary: pd.DataFram
     (plan,) = _by_gid(fig, "plan_path")
     d = _district(summary)
     np.testing.assert_allclose(plan.get_ydata(), d["plan_rate"])
-    assert _by_gid(fig, "target_line")
+    assert _by_gid(fig, "target_line") and _by_gid(fig, "standard_switch")
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -343,3 +356,19 @@ def test_illustrative_review_series_is_labelled_as_such():
         labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
         assert any(text in lab for lab in labels), labels
         plt.close(fig)
+
+
+def test_calibration_sentence_names_what_the_figures_pin_down():
+    import planning
+    from planning.reporting import calibration_sentence
+
+    r = planning.run(Path(__file__).resolve().parents[1] / "scenarios" / "district_plan.yaml", draws=16,
+                     counterfactual=False)
+    vi, en = calibration_sentence(r, "vi"), calibration_sentence(r, "en")
+    assert "Sơn La" in vi and "Sơn La" in en
+    assert "Tốc độ tăng thu nhập" in vi.split("Số liệu chưa")[0]  # growth is identified
+    assert "Not identified by them" in en and "bad year" in en.lower()
+    spec = planning.load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "district_plan.yaml").scenario.model_dump(mode="python")
+    spec["calibration"] = None
+    plain = planning.run(spec, draws=8, counterfactual=False)
+    assert "not calibrated" in calibration_sentence(plain, "en")

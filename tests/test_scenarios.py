@@ -61,7 +61,8 @@ def test_extends_applies_a_delta():
     cut = load_scenario(ROOT / "scenarios" / "budget_cut_30.yaml")
     plan = load_scenario(ROOT / "scenarios" / "district_plan.yaml")
     assert cut.scenario.budget == plan.scenario.budget and cut.scenario.budget_scale == 0.7
-    assert len(cut.inputs) == 2  # the scenario and its parent are both inputs
+    # the scenario, its parent and the parent's calibration are all inputs
+    assert [p.name for p in cut.inputs] == ["budget_cut_30.yaml", "district_plan.yaml", "calibration.yaml"]
     r_cut = planning.run(cut, draws=8, counterfactual=False)
     r_plan = planning.run(plan, draws=8, counterfactual=False)
     assert r_cut.amounts.sum() == pytest.approx(0.7 * r_plan.amounts.sum())
@@ -132,9 +133,9 @@ def test_start_year_must_follow_the_baseline(scenario):
 
 
 def test_unknown_override_is_refused(scenario):
-    scenario["overrides"] = {"model": {"transitions": {"exit_pooor": {"mode": 0.3}}}}
+    scenario["overrides"] = {"model": {"income": {"growht": {"mode": 0.3}}}}
     err = _error(scenario)
-    assert "exit_pooor" in str(err) and "overrides.model.transitions" in err.field
+    assert "growht" in str(err) and "overrides.model.income" in err.field
 
 
 def test_malformed_yaml_names_the_file_and_line(tmp_path):
@@ -189,16 +190,17 @@ def test_scenarios_folder_has_the_required_set():
         assert Path(p).stem == sc.name
 
 
-def test_overrides_file_merges_calibrated_parameters(tmp_path, scenario):
-    params = tmp_path / "calib.yaml"
-    params.write_text("transitions:\n  exit_poor: {mode: 0.3, low: 0.25, high: 0.35, source: test}\n"
-                      "  fall_near_poor: {mode: 0.01, low: 0.01, high: 0.01}\n", encoding="utf-8")
+def test_overrides_file_merges_parameters(tmp_path, scenario):
+    params = tmp_path / "params.yaml"
+    params.write_text("income:\n  growth: {mode: 0.12, low: 0.10, high: 0.14, source: test}\n"
+                      "setbacks:\n  probability: {mode: 0.05, low: 0.05, high: 0.05}\n", encoding="utf-8")
+    del scenario["calibration"]  # the calibration would replace these draws
     scenario["overrides_file"] = str(params)
-    scenario["overrides"] = {"model": {"transitions": {"fall_near_poor": {"mode": 0.02, "low": 0.02, "high": 0.02}}}}
+    scenario["overrides"] = {"model": {"setbacks": {"probability": {"mode": 0.08, "low": 0.08, "high": 0.08}}}}
     prep = planning.prepare(scenario, draws=50)
-    assert prep.samples["model.transitions.exit_poor"].min() >= 0.25
+    assert prep.samples["model.income.growth"].min() >= 0.10
     # the scenario's own override wins over the file
-    assert np.allclose(prep.samples["model.transitions.fall_near_poor"], 0.02)
+    assert np.allclose(prep.samples["model.setbacks.probability"], 0.08)
     assert params.resolve() in planning.load_scenario(scenario).inputs
     faster = planning.run(scenario, draws=50).outcomes()["poverty_rate_end_mean"]
     del scenario["overrides_file"]
@@ -211,6 +213,49 @@ def test_missing_overrides_file_is_named(scenario):
     assert err.field == "overrides_file" and "nowhere.yaml" in str(err)
 
 
-def test_calibrated_example_scenario_runs():
-    r = planning.run(ROOT / "data" / "calibrated" / "district_plan_calibrated.yaml", draws=20)
-    assert 0 < r.outcomes()["poverty_rate_end_mean"] < 1
+def test_calibration_drives_the_fitted_parameters(scenario):
+    """With `calibration:`, the fitted parameters are joint posterior draws; the others keep
+    their prior ranges; an own override wins; the result names the calibration."""
+    from planning.calibration import load_calibration
+
+    cal = load_calibration(ROOT / "data" / "calibrated" / "son_la" / "calibration.yaml")
+    prep = planning.prepare(scenario, draws=200, seed=5)
+    post = cal.posterior
+    g, p = prep.samples["model.income.growth"], prep.samples["model.setbacks.probability"]
+    assert set(np.round(g, 12)) <= set(np.round(post["model.income.growth"], 12))
+    # joint draws: each (growth, setback probability) pair is one posterior row
+    pairs = set(zip(np.round(post["model.income.growth"], 12), np.round(post["model.setbacks.probability"], 12),
+                    strict=True))
+    assert all(pair in pairs for pair in zip(np.round(g, 12), np.round(p, 12), strict=True))
+    assert "model.standard_switch.near_poor_to_poor" not in prep.calibration["parameters"]
+    prior = planning.prepare({**scenario, "calibration": None}, draws=200, seed=5)
+    assert np.std(g) < np.std(prior.samples["model.income.growth"])  # the data narrowed it
+    scenario["overrides"] = {"model": {"income": {"growth": {"mode": 0.09, "low": 0.09, "high": 0.09}}}}
+    own = planning.prepare(scenario, draws=50)
+    assert np.allclose(own.samples["model.income.growth"], 0.09)
+    r = planning.run(scenario, draws=20)
+    assert r.outcomes()["calibration"].endswith("son_la/calibration.yaml")
+
+
+def test_missing_calibration_is_named(scenario):
+    scenario["calibration"] = "nowhere/calibration.yaml"
+    err = _error(scenario)
+    assert err.field == "calibration" and "nowhere" in str(err)
+
+
+def test_empty_budget_in_a_child_clears_the_parents():
+    r = planning.run({"extends": "district_plan.yaml", "name": "nothing", "title": {"vi": "a", "en": "a"},
+                      "budget": {}}, draws=8, counterfactual=False)
+    assert r.amounts.sum() == 0.0
+
+
+def test_standards_hold_from_their_year_on():
+    """`standards: {2027: decree_07_2021}` in a child keeps Decree 07 to the end (no switch)."""
+    kept = planning.run(ROOT / "scenarios" / "keep_decree_07.yaml", draws=32, counterfactual=False)
+    assert kept.standards == ["decree_07_2021"] * 5
+    assert kept.arrays["reclassified_poor"].sum() == 0.0
+    law = planning.run(ROOT / "scenarios" / "district_plan.yaml", draws=32, counterfactual=False)
+    assert law.standards == ["decree_07_2021"] + ["decree_351_2025"] * 4
+    jump = law.district_rates()[:, 1] - law.district_rates()[:, 0]
+    assert jump.mean() > 0.01  # the 2027 switch shows as a jump of over 1 pp
+    assert kept.district_rates()[:, 1].mean() < kept.district_rates()[:, 0].mean()  # no jump, still falling

@@ -44,7 +44,8 @@ def _tri_cdf(x: np.ndarray, a: float, c: float, b: float) -> np.ndarray:
 
 def test_every_uncertain_assumption_is_latin_hypercube_sampled(unc):
     prep = prepare(PLAN, draws=DRAWS, sampling="lhs")
-    dists = {**prep.params.uncertain(), **prep.book.uncertain()}
+    calibrated = set(prep.calibration["parameters"]) if prep.calibration else set()
+    dists = {k: v for k, v in {**prep.params.uncertain(), **prep.book.uncertain()}.items() if k not in calibrated}
     assert set(dists) <= set(unc.experiments.columns)
     assert BAD_YEARS in unc.experiments.columns
     for name, d in dists.items():
@@ -95,8 +96,8 @@ def test_sensitivity_ranking(unc):
     assert (np.diff(s["srrc"].abs()) <= 1e-12).all()
     assert set(s["uncertainty"]) == set(unc.experiments.columns)
     assert 0 <= s["r2"].iloc[0] <= 1
-    # more exits from poverty can only lower the end-year rate
-    row = s.set_index("uncertainty").loc["model.transitions.exit_poor"]
+    # faster income growth can only lower the end-year rate
+    row = s.set_index("uncertainty").loc["model.income.growth"]
     assert row["srrc"] < 0 and row["direction"] == -1
 
 
@@ -137,12 +138,12 @@ def test_discovery_sentences_are_bilingual_and_plain():
 
 
 def test_format_value_and_labels():
-    assert format_value("model.transitions.repoverty_escaped", 0.065, "vi") == "6,5%"
-    assert format_value("model.transitions.repoverty_escaped", 0.065, "en") == "6.5%"
+    assert format_value("model.setbacks.probability", 0.065, "vi") == "6,5%"
+    assert format_value("model.setbacks.probability", 0.065, "en") == "6.5%"
     assert format_value("programmes.housing.unit_cost", 40, "vi") == "40,0 triệu đồng/hộ"
-    assert format_value("model.shocks.multiplier", 1.8, "en") == "1.80"
-    assert parameter_label("model.transitions.repoverty_escaped", "vi") == "Tỷ lệ tái nghèo/năm"
-    assert parameter_label("programmes.credit.effects.exit", "en") == "Exit effect – Credit"
+    assert format_value("model.bad_years.multiplier", 1.8, "en") == "1.80"
+    assert parameter_label("model.setbacks.probability", "vi").startswith("Xác suất hộ gặp rủi ro")
+    assert parameter_label("programmes.credit.effects.income", "en") == "Income effect – Credit"
 
 
 def test_write_and_cli(unc, tmp_path, capsys):
@@ -156,5 +157,5 @@ def test_write_and_cli(unc, tmp_path, capsys):
     rc = cli_main(["uncertainty", str(PLAN), "--out", str(tmp_path / "cli"), "--draws", "64", "--lang", "en"])
     assert rc == 0
     printed = capsys.readouterr().out
-    assert "Sensitivity ranking" in printed and "Yearly exit from poverty" in printed
+    assert "Sensitivity ranking" in printed and "Income growth of households near the line" in printed
     assert (tmp_path / "cli" / "fan_chart.png").exists()

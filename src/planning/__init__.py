@@ -4,10 +4,16 @@ The public API (imported lazily, so ``import planning`` stays fast):
 
 * ``run(scenario, draws=, seed=, engine=)`` → :class:`Result` (``.summary()``, ``.outcomes()``)
 * ``compare(results)`` → one row per scenario
-* ``load_scenario(path_or_dict)``, ``scenario_inputs(path)``, ``prepare(...)``
+* ``load_scenario(path_or_dict)``, ``scenario_inputs(path)``, ``prepare(...)`` (a path may be a
+  workbook from ``planning template``)
+* ``write_scenario_workbook(scenario, path)``, ``read_scenario_workbook(path)`` → budgets in Excel
 * ``load_baseline()``, ``load_programme_book()``, ``load_model_parameters()``
 * ``load_standard(id)``, ``standard_in_force(year)``, ``classify_households(df)``
 * ``alkire_foster(deprivations, k, weights=None)``
+* ``calibrate(observed, units=, until=)`` → posterior of the model's dynamics on published series
+* ``backtest(observed, unit=, fit_until=)`` → forecast of the held-out years against the figures
+* ``recovery_check(scenario, seed=)`` → does the calibration find parameters it generated data from?
+* ``what_it_takes(scenario)`` → cost curve, smallest budgets, breakeven, decomposition, text
 * ``PlanningInputError``
 
 Money is million VND; rates are shares in [0, 1]; incomes are VND per person per month.
@@ -30,6 +36,8 @@ _API = {
     "load_scenario": "planning.scenario",
     "scenario_inputs": "planning.scenario",
     "Scenario": "planning.scenario",
+    "write_scenario_workbook": "planning.scenario_excel",
+    "read_scenario_workbook": "planning.scenario_excel_read",
     "load_baseline": "planning.baseline",
     "synthetic_baseline": "planning.baseline",
     "load_programme_book": "planning.programmes",
@@ -44,6 +52,11 @@ _API = {
     "headcounts": "planning.measures",
     "synthesize_households": "planning.microsim",
     "households_from_review": "planning.microsim",
+    "calibrate": "planning.calibration_outputs",
+    "load_calibration": "planning.calibration",
+    "backtest": "planning.backtest",
+    "recovery_check": "planning.recovery",
+    "what_it_takes": "planning.target",
     "PlanningInputError": "planning.errors",
     "PlanningInputErrors": "planning.errors",
     "validate_files": "planning.validate",

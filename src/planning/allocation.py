@@ -9,40 +9,73 @@ to some zones give nothing to the others.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from planning.baseline import Baseline
+from planning.checks import known, number, problem, read_csv
 from planning.errors import PlanningInputError, PlanningInputErrors
 from planning.paths import display_path
 from planning.programmes import ProgrammeBook
-from planning.scenario import LoadedScenario
+from planning.scenario import EXCEL_SUFFIXES, LoadedScenario
+from planning.units import ZONES
 from planning.yamlio import read_yaml
 
 TABLE_COLUMNS = ["unit", "component", "year", "amount"]
 
 
+@dataclass(frozen=True)
+class AllocationRules:
+    """``data/allocation_rules.yaml``: the need-weighted rule's coefficients (finite, ≥ 0)."""
+
+    zone: dict[str, float]
+    village: float
+    near_poor_weight: float
+    source_file: str
+
+
+def load_allocation_rules(path: Path) -> AllocationRules:
+    """Read and check ``allocation_rules.yaml`` (a coefficient for every zone, the village
+    coefficient and the near-poor weight: finite numbers ≥ 0)."""
+    shown = display_path(path)
+    raw = read_yaml(path)
+
+    def mapping(node: Any, field: str) -> dict[str, Any]:
+        if not isinstance(node, dict):
+            raise problem(shown, field, "a mapping", "một bảng (mục: giá trị)", "absent" if node is None else node)
+        return node
+
+    nw = mapping(mapping(raw, "<root>").get("need_weighted"), "need_weighted")
+    coef = mapping(nw.get("coefficients"), "need_weighted.coefficients")
+    zones = mapping(coef.get("zone"), "need_weighted.coefficients.zone")
+    zone = {str(z): number(zones.get(z), shown, f"need_weighted.coefficients.zone.{z}", lo=0.0,
+                           what_en="a coefficient ≥ 0", what_vi="một hệ số ≥ 0")
+            for z in ZONES}
+    for z in zones:
+        known(str(z), ZONES, shown, "need_weighted.coefficients.zone", what_en="zones among",
+              what_vi="khu vực trong số")
+    village = number(coef.get("extremely_difficult_village"), shown,
+                     "need_weighted.coefficients.extremely_difficult_village", lo=0.0,
+                     what_en="a coefficient ≥ 0 per extremely difficult village",
+                     what_vi="hệ số ≥ 0 cho mỗi thôn đặc biệt khó khăn")
+    need = mapping(nw.get("need"), "need_weighted.need")
+    near_w = number(need.get("near_poor_weight"), shown, "need_weighted.need.near_poor_weight", lo=0.0, hi=1.0,
+                    what_en="a weight between 0 and 1", what_vi="trọng số từ 0 đến 1")
+    return AllocationRules(zone=zone, village=village, near_poor_weight=near_w, source_file=shown)
+
+
 def need_weights(baseline: Baseline, rules_path: Path) -> np.ndarray:
     """Unit weights of the need-weighted rule: coefficient × (poor + w·near-poor)."""
-    shown = display_path(rules_path)
-    raw = read_yaml(rules_path)
-    try:
-        coef = raw["need_weighted"]["coefficients"]
-        zone_coef = {str(k): float(v) for k, v in coef["zone"].items()}
-        village = float(coef["extremely_difficult_village"])
-        near_w = float(raw["need_weighted"]["need"]["near_poor_weight"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise PlanningInputError(shown, f"need_weighted.{exc}", "zone coefficients, village coefficient and near_poor_weight", "absent") from None
+    rules = load_allocation_rules(rules_path)
     units = baseline.units
-    missing = sorted(set(units.zone) - set(zone_coef))
-    if missing:
-        raise PlanningInputError(shown, "need_weighted.coefficients.zone", f"a coefficient for zone {missing[0]}", "absent")
     # Decision on 2026-2030 coefficients: only the highest commune coefficient counts, each
     # extremely difficult village adds its own.
-    w = np.array([zone_coef[z] for z in units.zone]) + village * units.ed_villages
-    need = baseline.poor + near_w * baseline.near_poor
+    w = np.array([rules.zone[z] for z in units.zone]) + rules.village * units.ed_villages
+    need = baseline.poor + rules.near_poor_weight * baseline.near_poor
     return w * need
 
 
@@ -124,18 +157,22 @@ def _check_table_matches_budget(loaded: LoadedScenario, amounts: np.ndarray, bud
 
 def read_allocation_table(path: Path, baseline: Baseline, book: ProgrammeBook,
                           years: list[int]) -> np.ndarray:
-    """Read a CSV ``unit, component, year, amount`` (million VND) into [unit, component, year].
+    """Read a CSV ``unit, component, year, amount`` (million VND) into [unit, component, year]
+    (or a scenario workbook's allocation table sheet).
 
     Every bad row is reported (row number as in a spreadsheet, header = row 1).
     """
     shown = display_path(path)
-    try:
-        df = pd.read_csv(path, dtype={"unit": str, "component": str})
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise PlanningInputError(shown, "<csv>", "a CSV with columns unit, component, year, amount", str(exc)) from None
-    missing = [c for c in TABLE_COLUMNS if c not in df.columns]
-    if missing:
-        raise PlanningInputError(shown, missing[0], f"columns {', '.join(TABLE_COLUMNS)}", "absent")
+    if Path(path).suffix.lower() in EXCEL_SUFFIXES:  # the table sheet of a scenario workbook
+        from planning.scenario_excel_read import read_allocation_sheet
+
+        df = read_allocation_sheet(path)
+        missing = [c for c in TABLE_COLUMNS if c not in df.columns]
+        if missing:
+            raise PlanningInputError(shown, missing[0], f"columns {', '.join(TABLE_COLUMNS)}", "absent")
+    else:
+        df = read_csv(path, columns=TABLE_COLUMNS, what_en="an allocation table (unit, component, year, amount)",
+                      what_vi="bảng phân bổ (unit, component, year, amount)")
     units, ids = baseline.units, book.ids
     out = np.zeros((units.n, len(ids), len(years)))
     errors: list[PlanningInputError] = []
@@ -143,26 +180,32 @@ def read_allocation_table(path: Path, baseline: Baseline, book: ProgrammeBook,
     for i, row in df.iterrows():
         r = int(i) + 2  # type: ignore[arg-type]
         if row["unit"] not in units.ids:
-            errors.append(PlanningInputError(shown, "unit", f"one of {', '.join(units.ids)}", row["unit"], row=r))
+            errors.append(problem(shown, "unit", f"one of {', '.join(units.ids)}",
+                                  f"một trong {', '.join(units.ids)}", row["unit"], row=r))
             continue
         if row["component"] not in ids:
-            errors.append(PlanningInputError(shown, "component", f"one of {', '.join(ids)}", row["component"], row=r))
+            errors.append(problem(shown, "component", f"one of {', '.join(ids)}",
+                                  f"một trong {', '.join(ids)}", row["component"], row=r))
             continue
         try:
-            year = int(row["year"])
-        except (TypeError, ValueError):
-            errors.append(PlanningInputError(shown, "year", "an integer year", row["year"], row=r))
+            year = int(number(row["year"], shown, "year", whole=True, row=r))
+        except PlanningInputError as exc:
+            errors.append(exc)
             continue
         if year not in years:
-            errors.append(PlanningInputError(shown, "year", f"a year in {years[0]}..{years[-1]}", year, row=r))
+            errors.append(problem(shown, "year", f"a year in {years[0]}..{years[-1]}",
+                                  f"một năm trong {years[0]}..{years[-1]}", year, row=r))
             continue
-        amount = pd.to_numeric(row["amount"], errors="coerce")
-        if pd.isna(amount) or amount < 0:
-            errors.append(PlanningInputError(shown, "amount", "a non-negative amount in million VND", row["amount"], row=r))
+        try:
+            amount = number(row["amount"], shown, "amount", lo=0.0, row=r,
+                            what_en="a finite amount ≥ 0 in million VND", what_vi="số tiền hữu hạn ≥ 0 (triệu đồng)")
+        except PlanningInputError as exc:
+            errors.append(exc)
             continue
         key = (row["unit"], row["component"], year)
         if key in seen:
-            errors.append(PlanningInputError(shown, "unit/component/year", "each combination once", "/".join(map(str, key)), row=r))
+            errors.append(problem(shown, "unit/component/year", "each combination once", "mỗi tổ hợp một lần",
+                                  "/".join(map(str, key)), row=r))
             continue
         seen.add(key)
         out[units.ids.index(row["unit"]), ids.index(row["component"]), years.index(year)] = float(amount)

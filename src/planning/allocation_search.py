@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -62,14 +62,17 @@ class Settings:
 
 
 def _take_draws(d: Draws, n: int) -> Draws:
-    return Draws(**{f.name: getattr(d, f.name)[:n] for f in fields(Draws)})
+    return d.take(slice(0, n))
 
 
 def _take_units(inputs: EngineInputs, idx: np.ndarray, amounts: np.ndarray) -> EngineInputs:
+    esc = np.asarray(inputs.escaped)
+    corr = None if inputs.income_correlation is None else np.asarray(inputs.income_correlation)[idx]
     return replace(inputs, households=inputs.households[idx], poor=inputs.poor[idx],
-                   near_poor=inputs.near_poor[idx], escaped=inputs.escaped[:, idx], amounts=amounts,
-                   coverage_cap=inputs.coverage_cap[:, :, idx], switch_log_ratio=inputs.switch_log_ratio[:, idx],
-                   shock_fixed=inputs.shock_fixed[:, idx])
+                   near_poor=inputs.near_poor[idx], escaped=esc[idx] if esc.ndim == 1 else esc[:, idx],
+                   amounts=amounts, coverage_cap=inputs.coverage_cap[:, :, idx],
+                   switch_log_ratio=inputs.switch_log_ratio[:, idx], shock_fixed=inputs.shock_fixed[:, idx],
+                   income_correlation=corr)
 
 
 class _Evaluator:
@@ -129,7 +132,10 @@ class _Evaluator:
                 parts = list(pool.map(job, chunks))
         else:
             parts = [job(s) for s in chunks]
-        return np.concatenate(parts, axis=1)
+        # The engine is compiled for the machine it runs on, so its results differ between CPU
+        # types in the last bits; rounded to a millionth of a household they are the same
+        # everywhere, and so are the search's accept/stop decisions and the optimum it returns.
+        return np.round(np.concatenate(parts, axis=1), 6)
 
 
 # ------------------------------------------------------------------------------------------

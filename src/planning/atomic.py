@@ -2,16 +2,18 @@
 
 Each file is written to a temporary name in the same folder and renamed into place
 (``os.replace`` is atomic on one filesystem); a failed write removes its temporary file.
+Whole result folders are :mod:`planning.outputs`'s.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
-#: prefix of temporary names; a batch removes leftovers with it (planning.batch._clean_stale)
-TMP_PREFIX = ".tmp-"
+#: prefix of temporary names (and of work folders, planning.outputs): a name no person picks,
+#: so nothing of the user's is ever mistaken for a leftover of a command
+TMP_PREFIX = ".planning-tmp-"
 
 
 def write_atomic(target: Path, write: Callable[[Path], None]) -> None:
@@ -25,11 +27,3 @@ def write_atomic(target: Path, write: Callable[[Path], None]) -> None:
     finally:
         tmp.unlink(missing_ok=True)
 
-
-def write_files(out_dir: str | os.PathLike[str], writers: Mapping[str, Callable[[Path], None]]) -> Path:
-    """Write each ``name: writer`` of ``writers`` atomically into ``out_dir`` (created)."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    for name, writer in writers.items():
-        write_atomic(out / name, writer)
-    return out

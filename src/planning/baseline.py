@@ -14,6 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from planning.checks import (
+    known_column,
+    no_conflicting_duplicates,
+    number_column,
+    problem,
+    read_csv,
+    year_column,
+)
 from planning.errors import PlanningInputError
 from planning.paths import data_dir, display_path
 from planning.units import Units, load_units, synthetic_units
@@ -47,6 +55,25 @@ class Baseline:
         """Share of ``group`` deprived in ``indicator`` per unit (1.0 where no data: no cap)."""
         return self.deprivation.get(group, {}).get(indicator, np.ones(self.units.n))
 
+    def multiply_deprived_share(self, indicators: tuple[str, ...], k: int = 3,
+                                group: str = "non_poor") -> np.ndarray:
+        """[unit] share of ``group`` deprived in at least ``k`` of ``indicators``, derived from the
+        indicator rates assuming indicators independent within the group (Poisson-binomial).
+        NaN for a unit missing any indicator's rate."""
+        rates = self.deprivation.get(group, {})
+        if not indicators or any(i not in rates for i in indicators):
+            return np.full(self.units.n, np.nan)
+        out = np.empty(self.units.n)
+        for u in range(self.units.n):
+            dist = np.zeros(len(indicators) + 1)
+            dist[0] = 1.0
+            for ind in indicators:
+                p = float(rates[ind][u])
+                dist[1:] = dist[1:] * (1 - p) + dist[:-1] * p
+                dist[0] *= 1 - p
+            out[u] = dist[k:].sum()
+        return out
+
     def district_rate(self, year: int) -> float:
         """Observed-or-illustrative district poverty rate in ``year`` (share of households)."""
         s = self.series[self.series["year"] == year]
@@ -55,45 +82,75 @@ class Baseline:
         return float(s["poor"].sum() / s["households"].sum())
 
 
-def _check_columns(df: pd.DataFrame, expected: list[str], shown: str) -> None:
-    missing = [c for c in expected if c not in df.columns]
-    if missing:
-        raise PlanningInputError(shown, missing[0], f"columns {', '.join(expected)}", "absent")
+#: metric → (unit of measure, kind): counts are whole numbers ≥ 0, shares lie in [0, 1]
+METRICS: dict[str, tuple[str, str]] = {
+    "households": ("households", "count"), "poor": ("households", "count"),
+    "near_poor": ("households", "count"), "population": ("persons", "count"),
+    "ethnic_minority_share": ("share", "share"),
+    # flows of a review year, written by ``planning review`` (planning.review.FLOWS)
+    "exits": ("households", "count"), "newly_escaped": ("households", "count"),
+    "re_poor": ("households", "count"), "new_poor": ("households", "count"),
+}
+COUNTS = ("households", "poor", "near_poor")
+
+
+def read_baseline_table(path: Path, units: Units) -> pd.DataFrame:
+    """``data/baseline.csv`` checked row by row: known units, statuses and metrics, years
+    2000–2100, finite values (whole counts, shares in [0, 1], at least one household), no
+    conflicting repeated rows (identical repeats are dropped). ``year`` is int, ``value`` float."""
+    shown = display_path(path)
+    df = read_csv(path, columns=BASELINE_COLUMNS, what_en="the baseline table (data/baseline.csv)",
+                  what_vi="bảng số liệu gốc (data/baseline.csv)")
+    known_column(df, "unit", units.ids, shown, what_en="a unit of units.csv:", what_vi="một đơn vị trong units.csv:")
+    known_column(df, "status", sorted(STATUSES), shown)
+    known_column(df, "metric", METRICS, shown)
+    df = df.assign(year=year_column(df, "year", shown), value=number_column(df, "value", shown))
+    for metric, (measure, kind) in METRICS.items():
+        rows = df["metric"] == metric
+        if not rows.any():
+            continue
+        sub = df[rows]
+        bad_measure = (sub["unit_of_measure"] != measure).to_numpy()
+        if bad_measure.any():
+            i = int(sub.index[bad_measure.argmax()])
+            raise problem(shown, "unit_of_measure", f"'{measure}' for metric {metric}",
+                          f"'{measure}' cho chỉ số {metric}", df.loc[i, "unit_of_measure"], row=i + 2)
+        if kind == "share":
+            number_column(sub, "value", shown, lo=0.0, hi=1.0, what_en=f"a share between 0 and 1 ({metric})",
+                          what_vi=f"một tỷ lệ từ 0 đến 1 ({metric})")
+        else:
+            positive = metric == "households"
+            lo = 1 if positive else 0
+            what = "households" if measure == "households" else "persons"
+            what_vi = "hộ" if measure == "households" else "người"
+            number_column(sub, "value", shown, lo=lo, whole=True,
+                          what_en=f"a whole number of {what} ≥ {lo} ({metric}; not a fraction, NaN or infinity)",
+                          what_vi=f"số {what_vi} là số nguyên ≥ {lo} ({metric}; không phải số lẻ, NaN hay vô cực)")
+    return no_conflicting_duplicates(df, ["unit", "year", "metric"], "value", shown)
 
 
 def load_baseline(directory: Path | None = None) -> Baseline:
-    """Load units, the review series and deprivation rates from ``directory`` (default data/)."""
-    directory = directory or data_dir()
+    """Load units, the review series and deprivation rates from ``directory`` (default: the data
+    folder, ``$PLANNING_DATA_DIR`` or the project's ``data/``); every value is checked first."""
+    directory = Path(directory) if directory is not None else data_dir()
     units = load_units(directory / "units.csv")
     path = directory / "baseline.csv"
     shown = display_path(path)
-    if not path.exists():
-        raise PlanningInputError(shown, "<file>", "the baseline table", "missing file")
-    df = pd.read_csv(path)
-    _check_columns(df, BASELINE_COLUMNS, shown)
-    bad_status = df.loc[~df["status"].isin(STATUSES), "status"]
-    if len(bad_status):
-        raise PlanningInputError(shown, "status", f"one of {sorted(STATUSES)}", bad_status.iloc[0],
-                                 row=int(bad_status.index[0]) + 2)
-    unknown = sorted(set(df["unit"]) - set(units.ids))
-    if unknown:
-        raise PlanningInputError(shown, "unit", "units listed in data/units.csv", unknown[0])
-    values = pd.to_numeric(df["value"], errors="coerce")
-    if values.isna().any() or (values < 0).any():
-        i = int(values.index[(values.isna()) | (values < 0)][0])
-        raise PlanningInputError(shown, "value", "a non-negative number", df.loc[i, "value"], row=i + 2)
-    counts = df[df["metric"].isin(["households", "poor", "near_poor"])].assign(value=values)
+    df = read_baseline_table(path, units)
+    counts = df[df["metric"].isin(COUNTS)]
     wide = counts.pivot_table(index=["unit", "year"], columns="metric", values="value", aggfunc="first")
-    wide = wide.dropna().reset_index()
-    complete_years = [y for y, g in wide.groupby("year") if set(g["unit"]) == set(units.ids)]
+    wide = wide.reindex(columns=list(COUNTS)).dropna().reset_index()
+    complete_years = [int(y) for y, g in wide.groupby("year") if set(g["unit"]) == set(units.ids)]
     if not complete_years:
-        raise PlanningInputError(shown, "year", "a year with households, poor and near_poor for every unit", "none")
+        raise problem(shown, "year", "a year with households, poor and near_poor for every unit",
+                      "một năm có đủ households, poor và near_poor cho mọi đơn vị", "none / không có")
     year = int(max(complete_years))
     series = wide[wide["year"].isin(complete_years)].sort_values(["year", "unit"]).reset_index(drop=True)
-    if ((series["poor"] + series["near_poor"]) > series["households"]).any():
-        bad = series[(series["poor"] + series["near_poor"]) > series["households"]].iloc[0]
-        raise PlanningInputError(shown, "poor", "poor + near_poor <= households",
-                                 f"{bad['unit']} {bad['year']}")
+    over = (series["poor"] + series["near_poor"]) > series["households"]
+    if over.any():
+        bad = series[over].iloc[0]
+        raise problem(shown, "poor", "poor + near_poor ≤ households",
+                      "số hộ nghèo + cận nghèo ≤ tổng số hộ", f"{bad['unit']} {int(bad['year'])}")
     last = series[series["year"] == year].set_index("unit").loc[list(units.ids)]
     cohorts = np.zeros((3, units.n))
     # Households that left poverty in the last three reviews are still "newly escaped"
@@ -108,7 +165,7 @@ def load_baseline(directory: Path | None = None) -> Baseline:
     poor = last["poor"].to_numpy(float)
     near = last["near_poor"].to_numpy(float)
     cohorts = np.minimum(cohorts, np.maximum(households - poor - near, 0) / 3)
-    used = df[df["metric"].isin(["households", "poor", "near_poor"]) & df["year"].isin(complete_years)]
+    used = df[df["metric"].isin(COUNTS) & df["year"].isin(complete_years)]
     return Baseline(
         units=units, year=year, households=households, poor=poor, near_poor=near,
         escaped_cohorts=cohorts, series=series, series_illustrative=bool((used["status"] != "observed").any()),
@@ -116,27 +173,43 @@ def load_baseline(directory: Path | None = None) -> Baseline:
     )
 
 
+def _known_indicators(directory: Path) -> list[str]:
+    """Every indicator of the standards in ``directory/standards`` (empty when there are none)."""
+    from planning.standards import list_standards
+
+    if not (directory / "standards").is_dir():
+        return []
+    seen: dict[str, None] = {}
+    for std in list_standards(directory):
+        seen.update(dict.fromkeys(std.indicator_ids))
+    return list(seen)
+
+
 def _load_deprivation(path: Path, units: Units) -> dict[str, dict[str, np.ndarray]]:
     shown = display_path(path)
-    if not path.exists():
-        raise PlanningInputError(shown, "<file>", "the deprivation-rate table", "missing file")
-    df = pd.read_csv(path)
-    _check_columns(df, DEPRIVATION_COLUMNS, shown)
-    bad = df[~df["group"].isin(GROUPS)]
-    if len(bad):
-        raise PlanningInputError(shown, "group", f"one of {', '.join(GROUPS)}", bad["group"].iloc[0],
-                                 row=int(bad.index[0]) + 2)
-    rate = pd.to_numeric(df["rate"], errors="coerce")
-    if rate.isna().any() or ((rate < 0) | (rate > 1)).any():
-        i = int(rate.index[rate.isna() | (rate < 0) | (rate > 1)][0])
-        raise PlanningInputError(shown, "rate", "a share between 0 and 1", df.loc[i, "rate"], row=i + 2)
-    df = df.assign(rate=rate)
+    df = read_csv(path, columns=DEPRIVATION_COLUMNS, what_en="the deprivation-rate table (data/deprivation_rates.csv)",
+                  what_vi="bảng tỷ lệ thiếu hụt (data/deprivation_rates.csv)")
+    known_column(df, "unit", units.ids, shown, what_en="a unit of units.csv:", what_vi="một đơn vị trong units.csv:")
+    known_column(df, "group", GROUPS, shown)
+    known_column(df, "status", sorted(STATUSES), shown)
+    indicators = _known_indicators(path.parent)
+    if indicators:
+        known_column(df, "indicator", indicators, shown, what_en="an indicator of the standards:",
+                     what_vi="một chỉ số của các chuẩn nghèo:")
+    df = df.assign(year=year_column(df, "year", shown), rate=share_column(df, "rate", shown))
+    df = no_conflicting_duplicates(df, ["unit", "year", "group", "indicator"], "rate", shown)
     latest = df[df["year"] == df["year"].max()]
     out: dict[str, dict[str, np.ndarray]] = {}
     for (group, indicator), g in latest.groupby(["group", "indicator"]):
         s = g.set_index("unit")["rate"].reindex(list(units.ids))
         out.setdefault(str(group), {})[str(indicator)] = s.fillna(1.0).to_numpy(float)
     return out
+
+
+def share_column(df: pd.DataFrame, col: str, shown: str) -> pd.Series:
+    """A column of shares in [0, 1]."""
+    return number_column(df, col, shown, lo=0.0, hi=1.0, what_en="a share between 0 and 1 (e.g. 0.05 for 5 %)",
+                         what_vi="một tỷ lệ từ 0 đến 1 (ví dụ 0.05 là 5 %)")
 
 
 def synthetic_baseline(n_units: int, *, seed: int = 0, year: int = 2025) -> Baseline:

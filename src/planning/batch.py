@@ -29,13 +29,19 @@ Why the design is what it is (measured on the project's 2-core machines):
 
 * Threads are the default pool: each papermill run drives its own kernel *process*, so
   threads already run notebooks in parallel; 2 workers is the sweet spot on 2 cores.
-* Every scenario is executed into ``out_dir/.tmp-<stem>-<pid>`` and moved into place with
-  ``os.replace`` only when complete, so a killed batch never leaves a half-written report;
-  leftovers are cleaned (or, for a completed-but-not-yet-swapped folder, restored) at the
-  start of the next batch.
+* Output folders follow :mod:`planning.outputs`. Every scenario is executed into a work folder
+  (``.planning-tmp-batch-<stem>-<random>/``) and put into place only when complete and sealed
+  (its ``manifest.json`` lists the hash of every file): a rename for a new ``<stem>/``, else the
+  batch's own files moved into the earlier result (files a person added stay). The batch folder
+  itself is refused when it is neither new, empty nor an earlier batch (``overwrite`` lifts
+  that), and so is a ``<stem>/`` that is not an earlier batch result; its ``manifest.json`` says
+  ``"complete": false`` while the batch runs and lists every output when it ends, so
+  ``planning verify`` tells a killed batch from a whole one. Only the batch's own work folders
+  are ever removed (a later batch removes those of a process that is gone).
 * A scenario is skipped when the digest of its inputs (scenario file and the files it depends
   on, the notebook, the package version and source, the parameters) equals the one stored in
-  ``<stem>/manifest.json`` under ``batch.inputs_digest``.
+  ``<stem>/manifest.json`` under ``batch.inputs_digest`` and the folder is whole
+  (:func:`planning.outputs.verify`).
 
 This module is the public face (``run_batch``, ``BatchReport``, the command line) and plans
 the batch; the parts live in :mod:`planning.batch_layout` (the folder's file names),
@@ -52,7 +58,7 @@ import contextlib
 import json
 import logging
 import os
-import shutil
+import socket
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -62,13 +68,12 @@ from typing import Any
 
 # The batch's parts live in their own modules; everything that was importable from
 # planning.batch before the split is re-exported here (``X as X``), so it still is.
-from planning.batch_jobs import _add_batch_section as _add_batch_section
+from planning.batch_jobs import _batch_manifest as _batch_manifest
 from planning.batch_jobs import _execute_job as _execute_job
 from planning.batch_jobs import _finish_report as _finish_report
 from planning.batch_jobs import _run_dask as _run_dask
 from planning.batch_jobs import _run_jobs as _run_jobs
 from planning.batch_layout import _LOCK_NAME as _LOCK_NAME
-from planning.batch_layout import _OLD_PREFIX as _OLD_PREFIX
 from planning.batch_layout import _TMP_PREFIX as _TMP_PREFIX
 from planning.batch_layout import BATCH_JSON as BATCH_JSON
 from planning.batch_layout import COMPARISON_FILES as COMPARISON_FILES
@@ -90,17 +95,25 @@ from planning.comparison_workbook import _outcomes_of as _outcomes_of
 from planning.comparison_workbook import write_comparison_tables as write_comparison_tables
 from planning.errors import PlanningInputError
 from planning.hashing import file_sha256, inputs_digest, json_digest
-from planning.manifest import package_version
+from planning.manifest import build_manifest, package_version
 from planning.notebook_exec import _ANSI as _ANSI
 from planning.notebook_exec import KERNEL_NAME as KERNEL_NAME
 from planning.notebook_exec import _atomic_write as _atomic_write
 from planning.notebook_exec import _execute as _execute
 from planning.notebook_exec import _failure_message as _failure_message
-from planning.notebook_exec import _install as _install
 from planning.notebook_exec import _strip_nb as _strip_nb
 from planning.notebook_exec import export_html as export_html
 from planning.notebook_exec import refresh_notebooks as refresh_notebooks
 from planning.notebook_exec import strip_run_metadata as strip_run_metadata
+from planning.outputs import (
+    begin_update,
+    check_target,
+    clean_stale_work,
+    finish_update,
+    is_dead_owner,
+    verify,
+    work_folder,
+)
 from planning.paths import PROJECT_ROOT, display_path
 
 __all__ = [
@@ -284,8 +297,8 @@ def _prepare_job(
 
 
 def _stored_digest(folder: Path) -> str | None:
-    """``batch.inputs_digest`` of a complete, successful previous run in ``folder``."""
-    if not all((folder / f).exists() for f in REQUIRED_OUTPUTS):
+    """``batch.inputs_digest`` of a complete, successful, whole previous run in ``folder``."""
+    if not all((folder / f).exists() for f in REQUIRED_OUTPUTS) or not verify(folder).whole:
         return None
     try:
         batch = json.loads((folder / MANIFEST_JSON).read_text(encoding="utf-8")).get("batch", {})
@@ -297,68 +310,43 @@ def _stored_digest(folder: Path) -> str | None:
 
 
 def _clean_stale(out_root: Path) -> list[str]:
-    """Remove leftovers of an interrupted batch; restore a result caught mid-swap."""
-    notes = []
-    for entry in sorted(out_root.iterdir()):
-        if entry.name.startswith(_OLD_PREFIX) and entry.is_dir():
-            name = entry.name[len(_OLD_PREFIX):].rsplit("-", 1)[0]
-            target = out_root / name
-            if name and not target.exists():
-                os.replace(entry, target)  # it was complete: killed between the two renames
-                notes.append(f"khôi phục / restored {name}")
-                continue
-            shutil.rmtree(entry, ignore_errors=True)
-        elif entry.name.startswith(_TMP_PREFIX):
-            if entry.is_dir():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
-            notes.append(
-                f"đã xoá thư mục tạm của lần chạy bị ngắt / removed leftover of an interrupted "
-                f"run: {entry.name}"
-            )
-    return notes
+    """Remove the work folders of interrupted batches (their ``owner.json`` names a process of
+    this host that is gone); nothing else — a person's ``.tmp-*`` or ``.old-*`` stays."""
+    return clean_stale_work(out_root)
 
 
 @contextlib.contextmanager
 def _batch_lock(out_root: Path) -> Iterator[None]:
-    """One batch at a time per output folder: the stale-temp cleanup of a second batch
-    would otherwise delete the first one's work in progress."""
+    """One batch at a time per output folder: two batches would install the same scenarios
+    and each rewrite the folder's manifest. A lock left by a killed batch (its process gone)
+    is taken over; anything else at that name is never removed."""
     lock = out_root / _LOCK_NAME
+    me = {"command": "batch", "pid": os.getpid(), "host": socket.gethostname()}
     for _ in range(2):
         try:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
         except FileExistsError:
             try:
-                pid = int(lock.read_text().strip() or 0)
+                held = json.loads(lock.read_text(encoding="utf-8"))
             except (OSError, ValueError):
-                pid = 0
-            if pid and pid != os.getpid() and _pid_alive(pid):
-                raise PlanningInputError(
-                    out_root, "out", "an output folder that no other batch is writing to",
-                    f"locked by process {pid} (delete {lock} if no batch is running)",
-                    message_vi=(f"thư mục {out_root} đang được lô khác (tiến trình {pid}) ghi "
-                                f"vào; nếu không có lô nào đang chạy, hãy xoá {lock}"),
-                ) from None
-            lock.unlink(missing_ok=True)  # left by a killed batch
-            continue
+                held = None
+            if isinstance(held, dict) and is_dead_owner(held):
+                lock.unlink(missing_ok=True)  # left by a killed batch
+                continue
+            pid = held.get("pid") if isinstance(held, dict) else "?"
+            raise PlanningInputError(
+                out_root, "out", "an output folder that no other batch is writing to",
+                f"locked by process {pid} (delete {lock} if no batch is running)",
+                message_vi=(f"thư mục {out_root} đang được lô khác (tiến trình {pid}) ghi "
+                            f"vào; nếu không có lô nào đang chạy, hãy xoá {lock}"),
+            ) from None
         with os.fdopen(fd, "w") as fh:
-            fh.write(str(os.getpid()))
+            fh.write(json.dumps(me))
         break
     try:
         yield
     finally:
         lock.unlink(missing_ok=True)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _validate(
@@ -411,10 +399,9 @@ def _validate(
 def _run_comparison_notebook(notebook: Path, out_root: Path, lang: Lang) -> str | None:
     """Execute the comparison notebook into ``out_root``; the error message, or None."""
     ipynb, html = out_root / COMPARISON_FILES["ipynb"], out_root / COMPARISON_FILES["html"]
-    tmp_nb = out_root / f"{_TMP_PREFIX}comparison-{os.getpid()}.ipynb"
-    tmp_html = out_root / f"{_TMP_PREFIX}comparison-{os.getpid()}.html"
     error = None
-    try:
+    with work_folder(ipynb, "batch", label="comparison") as work:
+        tmp_nb, tmp_html = work / ipynb.name, work / html.name
         try:
             _execute(notebook, tmp_nb, {"batch_dir": str(out_root), "lang": lang},
                      cwd=notebook.parent)
@@ -426,9 +413,6 @@ def _run_comparison_notebook(notebook: Path, out_root: Path, lang: Lang) -> str 
             export_html(tmp_nb, tmp_html)
             os.replace(tmp_nb, ipynb)
             os.replace(tmp_html, html)
-    finally:
-        tmp_nb.unlink(missing_ok=True)
-        tmp_html.unlink(missing_ok=True)
     return error
 
 
@@ -450,6 +434,8 @@ def run_batch(
     comparison_notebook: str | os.PathLike[str] | None = DEFAULT_COMPARISON_NOTEBOOK,
     force: bool = False,
     progress: bool = True,
+    check: bool | None = None,
+    overwrite: bool = False,
 ) -> BatchReport:
     """Execute the report notebook for every scenario, then build the comparison.
 
@@ -470,6 +456,10 @@ def run_batch(
             ``lang``); None skips it. The default is skipped with a note when it does not exist.
         force: re-run every scenario even when its inputs are unchanged.
         progress: show a tqdm progress bar on stderr.
+        check: check every scenario (data, table, overrides, calibration) before anything
+            runs or is written; None: when ``notebook`` is the shipped scenario report.
+        overwrite: write into ``out_dir`` (and its ``<stem>/`` folders) even when it is not an
+            earlier batch result; only the batch's own files are replaced.
 
     Returns:
         A :class:`BatchReport`; ``report.exit_code`` is 1 when any scenario or the comparison
@@ -477,13 +467,20 @@ def run_batch(
 
     Raises:
         PlanningInputError: bad arguments (missing files, two scenarios with the same name,
-            unknown executor or language, another batch writing to ``out_dir``).
+            unknown executor or language, another batch writing to ``out_dir``, a bad value
+            in a scenario or its data when checked), or an ``out_dir`` (or ``<stem>/`` in it)
+            the batch may not write into (:class:`planning.outputs.OutputRefused`), before
+            anything is written.
     """
     from tqdm.auto import tqdm
 
     t0 = time.perf_counter()
     nb_path = Path(notebook).resolve()
     paths = _validate(scenarios, nb_path, workers, executor, lang)
+    if check or (check is None and nb_path == DEFAULT_NOTEBOOK.resolve()):
+        from planning.validate import check_scenarios
+
+        check_scenarios(paths)  # a bad input: one clear error, nothing written
     notes: list[str] = []
     cmp_nb: Path | None = None
     if comparison_notebook is not None:
@@ -500,13 +497,22 @@ def run_batch(
                                          message_vi=f"không tìm thấy sổ so sánh {cmp_nb}")
 
     out_root = Path(out_dir).resolve()
+    check_target(out_root, "batch", overwrite=overwrite)
+    for p in paths:
+        check_target(out_root / p.stem, "batch", overwrite=overwrite)
     out_root.mkdir(parents=True, exist_ok=True)
     version, code = package_version(), _code_digest()
     parameters = {"draws": draws, "seed": seed, "lang": lang}
 
     with _batch_lock(out_root):
         notes.extend(_clean_stale(out_root))
-        jobs = [_prepare_job(p, nb_path, out_root, parameters, version, code) for p in paths]
+        for p in paths:  # a scenario folder that held something had its work folder inside
+            notes.extend(_clean_stale(out_root / p.stem))
+        record = build_manifest(inputs=[*paths, nb_path], seed=seed, draws=draws,
+                                extra={"lang": lang, "scenarios": [p.stem for p in paths]})
+        previous = begin_update(out_root, "batch", record)  # "complete": false until the end
+        jobs = [dict(_prepare_job(p, nb_path, out_root, parameters, version, code), overwrite=overwrite)
+                for p in paths]
         results: dict[str, dict[str, Any]] = {}
         todo = []
         for job in jobs:
@@ -550,7 +556,19 @@ def run_batch(
         _compare(report, cmp_nb, lang, code)
         report.seconds = time.perf_counter() - t0
         _write_batch_json(report, lang)
+        finish_update(out_root, "batch", _batch_outputs(report), previous, record,
+                      stale=lambda name: "/" not in name)  # other scenarios' folders are kept
     return report
+
+
+def _batch_outputs(report: BatchReport) -> list[str]:
+    """What the batch folder's manifest lists: batch.json, the comparison files and every file
+    of this batch's scenario folders (each listed in that folder's own manifest)."""
+    names = [BATCH_JSON, *(p.name for p in report.comparison.values())]
+    for r in report.runs:
+        inner = _read_json(r.out_dir / MANIFEST_JSON).get("outputs") or {}
+        names += [f"{r.name}/{MANIFEST_JSON}", *(f"{r.name}/{n}" for n in inner)]
+    return names
 
 
 def _compare(report: BatchReport, cmp_nb: Path | None, lang: Lang, code: str) -> None:
@@ -626,7 +644,7 @@ def _write_batch_json(report: BatchReport, lang: Lang) -> None:
 def add_batch_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the ``planning batch`` arguments to ``parser`` (for cli.py's sub-command)."""
     parser.add_argument("scenarios", nargs="+", metavar="SCENARIO",
-                        help="tệp kịch bản YAML / scenario YAML files")
+                        help="tệp kịch bản (YAML hoặc sổ tính .xlsx) / scenario files (.yaml or .xlsx workbooks)")
     parser.add_argument("--out", required=True, metavar="DIR",
                         help="thư mục kết quả / output folder")
     parser.add_argument("--workers", type=int, default=2,
@@ -643,6 +661,9 @@ def add_batch_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
                         help="ngôn ngữ / language (default vi)")
     parser.add_argument("--force", action="store_true",
                         help="chạy lại tất cả / re-run unchanged scenarios too")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="ghi vào thư mục không phải kết quả trước của lệnh (chỉ thay tệp của lệnh) / write "
+                             "into a folder that is not an earlier batch (only the batch's own files are replaced)")
     return parser
 
 
@@ -661,6 +682,7 @@ def cli_main(args: argparse.Namespace) -> int:
             lang=lang,
             force=bool(getattr(args, "force", False)),
             progress=True,
+            overwrite=bool(getattr(args, "overwrite", False)),
         )
     except PlanningInputError as exc:
         print(f"Lỗi / error: {exc}", file=sys.stderr)

@@ -11,7 +11,6 @@ import contextlib
 import json
 import logging
 import os
-import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -20,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from planning.batch_layout import (
-    _TMP_PREFIX,
     ERROR_TXT,
     MANIFEST_JSON,
     REPORT_HTML,
@@ -30,8 +28,8 @@ from planning.batch_layout import (
     Status,
 )
 from planning.errors import PlanningInputError
-from planning.manifest import write_manifest
-from planning.notebook_exec import _execute, _failure_message, _install, _strip_nb, export_html
+from planning.notebook_exec import _execute, _failure_message, _strip_nb, export_html
+from planning.outputs import install, seal, work_folder
 from planning.paths import display_path
 
 # --------------------------------------------------------------------------------------------
@@ -41,51 +39,54 @@ from planning.paths import display_path
 def _execute_job(job: dict[str, Any]) -> dict[str, Any]:
     """Execute, export and install one scenario's report; never raises for notebook errors.
 
-    Returns a picklable dict ``{name, status, seconds, error}``. A ``BaseException``
-    (interrupt, killed worker) propagates and leaves only a ``.tmp-`` folder behind.
+    The notebook writes into ``<work folder>/result`` (:func:`planning.outputs.work_folder`),
+    papermill its executed copy beside it; the finished, sealed folder is put into place at
+    ``<out_root>/<name>`` by :func:`planning.outputs.install` (a rename, or the batch's own files
+    moved into an earlier result of the batch). Returns a picklable dict ``{name, status,
+    seconds, error}``. A ``BaseException`` (interrupt, killed worker) propagates and leaves
+    only the work folder behind.
     """
     t0 = time.perf_counter()
     name: str = job["name"]
     scenario = Path(job["scenario"])
     notebook = Path(job["notebook"])
-    root = Path(job["out_root"])
-    final = root / name
-    tmp = root / f"{_TMP_PREFIX}{name}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-
-    parameters = dict(job["parameters"], out_dir=str(tmp))
-    report = tmp / REPORT_IPYNB
-    error: str | None = None
-    try:
-        _execute(notebook, report, parameters, cwd=notebook.parent)
-    except Exception as exc:  # broad on purpose: any notebook/kernel error is this scenario's failure
-        error = _failure_message(scenario, notebook, final / REPORT_IPYNB, exc)
-
-    if report.exists():
-        _finish_report(report, tmp, final)
+    final = Path(job["out_root"]) / name
+    with work_folder(final, "batch", label=name) as work:
+        tmp = work / "result"
+        tmp.mkdir()
+        parameters = dict(job["parameters"], out_dir=str(tmp))
+        executed = work / REPORT_IPYNB
+        error: str | None = None
         try:
-            export_html(report, tmp / REPORT_HTML)
-        except Exception as exc:  # broad on purpose: a report that cannot be exported is incomplete
-            error = error or (
-                f"Không xuất được HTML cho kịch bản {display_path(scenario)} "
-                f"/ HTML export failed for scenario {display_path(scenario)}: {exc}"
-            )
-    if error is None:
-        missing = [f for f in (SUMMARY_CSV, MANIFEST_JSON) if not (tmp / f).exists()]
-        if missing:
-            error = (
-                f"Sổ {notebook.name} không ghi {', '.join(missing)} cho kịch bản "
-                f"{display_path(scenario)} (cần gọi Result.write(out_dir)) / Notebook "
-                f"{notebook.name} did not write {', '.join(missing)} for scenario "
-                f"{display_path(scenario)} (it must call Result.write(out_dir))"
-            )
+            _execute(notebook, executed, parameters, cwd=notebook.parent)
+        except Exception as exc:  # broad on purpose: any notebook/kernel error is this scenario's failure
+            error = _failure_message(scenario, notebook, final / REPORT_IPYNB, exc)
 
-    status: Status = "failed" if error else "ok"
-    if error:
-        (tmp / ERROR_TXT).write_text(error + "\n", encoding="utf-8")
-    _add_batch_section(tmp / MANIFEST_JSON, job, status, final)
-    _install(tmp, final)
+        if executed.exists():
+            _finish_report(executed, tmp, final)
+            os.replace(executed, tmp / REPORT_IPYNB)
+            try:
+                export_html(tmp / REPORT_IPYNB, tmp / REPORT_HTML)
+            except Exception as exc:  # broad on purpose: a report that cannot be exported is incomplete
+                error = error or (
+                    f"Không xuất được HTML cho kịch bản {display_path(scenario)} "
+                    f"/ HTML export failed for scenario {display_path(scenario)}: {exc}"
+                )
+        if error is None:
+            missing = [f for f in (SUMMARY_CSV, MANIFEST_JSON) if not (tmp / f).exists()]
+            if missing:
+                error = (
+                    f"Sổ {notebook.name} không ghi {', '.join(missing)} cho kịch bản "
+                    f"{display_path(scenario)} (cần gọi Result.write(out_dir)) / Notebook "
+                    f"{notebook.name} did not write {', '.join(missing)} for scenario "
+                    f"{display_path(scenario)} (it must call Result.write(out_dir))"
+                )
+
+        status: Status = "failed" if error else "ok"
+        if error:
+            (tmp / ERROR_TXT).write_text(error + "\n", encoding="utf-8")
+        seal(tmp, "batch", _batch_manifest(tmp / MANIFEST_JSON, job, status, final))
+        install(tmp, final, "batch", overwrite=bool(job.get("overwrite")))
     return {"name": name, "status": status, "seconds": time.perf_counter() - t0, "error": error}
 
 
@@ -106,8 +107,8 @@ def _finish_report(report: Path, tmp: Path, final: Path) -> None:
     nbformat.write(nb, report)
 
 
-def _add_batch_section(manifest: Path, job: dict[str, Any], status: Status, final: Path) -> None:
-    """Add the ``batch`` section to the notebook's manifest (or create one for a failure)."""
+def _batch_manifest(manifest: Path, job: dict[str, Any], status: Status, final: Path) -> dict[str, Any]:
+    """The notebook's manifest (an empty one for a failure) with the ``batch`` section added."""
     data: dict[str, Any] = {}
     if manifest.exists():
         try:
@@ -126,7 +127,7 @@ def _add_batch_section(manifest: Path, job: dict[str, Any], status: Status, fina
         "package_version": job["package_version"],
         "code_digest": job["code_digest"],
     }
-    write_manifest(manifest, data)  # the same stable layout as Result.write's
+    return data
 
 
 # --------------------------------------------------------------------------------------------

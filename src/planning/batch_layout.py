@@ -30,7 +30,7 @@ COMPARISON_FILES = {
 # What must be in a scenario folder for it to count as complete (and be skippable).
 REQUIRED_OUTPUTS = (REPORT_IPYNB, REPORT_HTML, SUMMARY_CSV, MANIFEST_JSON)
 
-# Leftovers of an interrupted batch; see _clean_stale.
-_TMP_PREFIX = TMP_PREFIX  # shared with planning.atomic's temporary files
-_OLD_PREFIX = ".old-"
-_LOCK_NAME = ".batch.lock"
+# Work folders and temporary files (planning.outputs, planning.atomic) start with this; the
+# lock too, so that a folder holding only a killed batch's lock still counts as empty.
+_TMP_PREFIX = TMP_PREFIX
+_LOCK_NAME = f"{TMP_PREFIX}batch.lock"

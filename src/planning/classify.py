@@ -395,11 +395,14 @@ def _say(lang: str | None, vi: str, en: str) -> str:
 
 
 def _format_counts(table: pd.DataFrame, lang: str | None) -> str:
+    from planning.numbers import fmt_number, fmt_pct
+
     labels = {**STATUS_LABELS, "total": {"vi": "Tổng", "en": "Total"}}
+    style = "en" if lang == "en" else "vi"  # one number style: Vietnamese unless English only
     rows = [(
         _say(lang, labels[s]["vi"], labels[s]["en"]),
-        f"{int(table.loc[s, 'households']):,}",
-        f"{100 * float(table.loc[s, 'share']):.1f}%",
+        fmt_number(int(table.loc[s, "households"]), style),
+        fmt_pct(float(table.loc[s, "share"]), style, 1),
     ) for s in table.index]
     head = (_say(lang, "Phân loại", "Status"), _say(lang, "Số hộ", "Households"),
             _say(lang, "Tỷ lệ", "Share"))
@@ -412,7 +415,6 @@ def _format_counts(table: pd.DataFrame, lang: str | None) -> str:
 
 
 def _write_table(table: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         table.to_excel(path, index=False, engine="openpyxl")
     else:
@@ -420,19 +422,20 @@ def _write_table(table: pd.DataFrame, path: Path) -> None:
         table.to_csv(path, index=False, encoding="utf-8-sig")
 
 
-def _write_classify_manifest(out: Path, households: Path, std: Standard, year: int | None,
-                             n_classified: int, n_rejected: int) -> None:
-    """``OUT.manifest.json`` beside the output: the list's hash (never its contents), the
-    standard file's hash, the standard and year, package version; relative paths only."""
-    from planning.manifest import build_manifest, write_manifest
+def _classify_manifest(households: Path, std: Standard, year: int | None,
+                       n_classified: int, n_rejected: int) -> dict[str, Any]:
+    """What ``OUT.manifest.json`` beside the output records: the list's hash (never its
+    contents), the standard file's hash, the standard and year, package version; relative paths
+    only (the outputs' hashes are added by :func:`planning.outputs.write_files_with_manifest`)."""
+    from planning.manifest import build_manifest
     from planning.paths import PROJECT_ROOT
 
-    std_file = PROJECT_ROOT / std.source_file if std.source_file else None
-    inputs = [households] + ([std_file] if std_file is not None and std_file.is_file() else [])
-    write_manifest(out.with_name(out.name + ".manifest.json"), build_manifest(
-        inputs=inputs, seed=0, draws=0,
-        extra={"command": "classify", "standard": std.id, "year": year,
-               "households_classified": n_classified, "rows_rejected": n_rejected}))
+    # source_file is shown relative to the project or the current folder ($PLANNING_DATA_DIR elsewhere)
+    found = [b / std.source_file for b in (PROJECT_ROOT, Path.cwd()) if std.source_file and (b / std.source_file).is_file()]
+    inputs = [households] + found[:1]
+    return build_manifest(inputs=inputs, seed=0, draws=0,
+                          extra={"command": "classify", "standard": std.id, "year": year,
+                                 "households_classified": n_classified, "rows_rejected": n_rejected})
 
 
 def cli_main(args: argparse.Namespace) -> int:
@@ -461,9 +464,17 @@ def cli_main(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 2
 
+    from planning.outputs import write_files_with_manifest
+
     out = Path(args.out)
-    _write_table(good, out)
-    _write_classify_manifest(out, Path(args.households), std, year, len(good), len(errs))
+    files = {out: lambda p: _write_table(good, p)}
+    if len(errs):
+        files[Path(errors_path)] = lambda p: _write_table(errs, p)
+    # OUT, the error list and OUT.manifest.json: an existing file is replaced only when it is
+    # an unchanged earlier output of classify, or with --overwrite (planning.outputs)
+    write_files_with_manifest(files, out.with_name(out.name + ".manifest.json"), command="classify",
+                              manifest=_classify_manifest(Path(args.households), std, year, len(good), len(errs)),
+                              overwrite=getattr(args, "overwrite", False))
     print(_say(lang, f"Chuẩn nghèo: {std.title_vi}", f"Standard: {std.title_en}"))
     dropped = identifier_columns(raw.columns)
     if dropped:
@@ -479,7 +490,6 @@ def cli_main(args: argparse.Namespace) -> int:
     print(_say(lang, f"Đã ghi: {display_path(out)}", f"Written: {display_path(out)}"))
     if len(errs):
         err_path = Path(errors_path)
-        _write_table(errs, err_path)
         print(_say(lang, f"{len(errs)} ô không hợp lệ, các hộ đó không được phân loại; "
                          f"danh sách lỗi: {display_path(err_path)}",
                    f"{len(errs)} invalid cell(s); those households were not classified; "

@@ -3,6 +3,25 @@ written as ``comparison.csv`` (machine keys) and ``comparison.xlsx`` (headers in
 or English via :func:`planning.i18n.label`, plus a run-status sheet).
 
 One concept: the comparison tables of a batch.
+
+**Numbers in the Excel file.** Every figure is a number cell (never text), so that planners
+can sum, sort and chart it, with a number format that shows it the way the report does:
+rates ``0.0%``, chances ``0%``, money and households ``#,##0``, cost per household
+``#,##0.0``, gaps ``+0.0`` percentage points, years ``0`` (:data:`EXCEL_FORMATS`). An Excel
+number format cannot carry literal separators (``#.##0,0`` is not a valid code, and escaped
+characters break the digit grouping), so the separators are the ones of the format's
+*locale*: the Vietnamese workbook's formats start with the vi-VN locale tag ``[$-42A]``, the
+English one's with en-US ``[$-409]``. LibreOffice (checked: ``soffice --convert-to csv``
+with formatted text) then shows ``1.234,6`` and ``6,4%`` in the Vietnamese workbook and
+``1,234.6`` and ``6.4%`` in the English one, whatever the computer's settings. Microsoft Excel
+draws the separators from the computer's regional settings (on a computer set to Vietnamese:
+``1.234,6`` and ``6,4%``), so the same file shows the reader's usual style there; the value
+itself is exact either way. The alternative — a second, text column with the formatted
+figure — was rejected: two columns per figure, and text that cannot be summed or sorted.
+
+The comparison sheet is for planners: the scenario's title in the workbook's language and
+the figures; program details (ids, engine, seed, calibration file) stay in
+``comparison.csv``.
 """
 
 from __future__ import annotations
@@ -34,6 +53,52 @@ _STATUS_LABELS: dict[str, dict[str, str]] = {
 
 # --------------------------------------------------------------------------------------------
 # Comparison
+
+
+#: Excel number formats (en-US notation, as the file stores them) by kind of figure
+_KIND_FORMATS: dict[str, str] = {
+    "rate": "0.0%", "prob": "0%", "money": "#,##0", "money1": "#,##0.0", "count": "#,##0",
+    "pp": "+#,##0.0;-#,##0.0;0.0", "year": "0",
+}
+#: the comparison's columns (outcome keys) → kind of figure
+COLUMN_KINDS: dict[str, str] = {
+    "target_rate": "rate", "poverty_rate_end_mean": "rate", "poverty_rate_end_p05": "rate",
+    "poverty_rate_end_p95": "rate", "near_poor_rate_end_mean": "rate", "prob_below_target": "prob",
+    "total_spending": "money", "cost_per_household_lifted": "money1", "households_lifted": "count",
+    "draws": "count", "end_year": "year", "first_year_target_met": "year", "gap_to_plan_pp_end": "pp",
+}
+#: locale tags of the formats: vi-VN (0x042A) and en-US (0x0409)
+_LOCALE_TAG: dict[str, str] = {"vi": "[$-42A]", "en": "[$-409]"}
+#: outcome keys kept out of the planners' sheet (they stay in comparison.csv)
+_PROGRAM_COLUMNS = ("title_vi", "title_en", "engine", "seed", "calibration", "calibration_not_identified")
+
+
+def excel_format(kind: str, lang: Lang) -> str:
+    """The Excel number format of a figure of ``kind`` (see :data:`COLUMN_KINDS`) in ``lang``."""
+    return _LOCALE_TAG[lang] + _KIND_FORMATS[kind]
+
+
+EXCEL_FORMATS: dict[str, dict[str, str]] = {
+    lang: {kind: excel_format(kind, lang) for kind in _KIND_FORMATS} for lang in ("vi", "en")
+}
+
+
+def _planner_sheet(comparison: Any, lang: Lang) -> Any:
+    """The comparison as planners read it: the scenario's title (in ``lang``) first, program
+    columns left out, figures as numbers (empty cells where there is none)."""
+    import pandas as pd
+
+    df = comparison.copy()
+    title_col = f"title_{lang}"
+    if title_col in df.columns:
+        titles = [t if isinstance(t, str) and t.strip() else s
+                  for t, s in zip(df[title_col], df["scenario"], strict=True)]
+        df["scenario"] = titles
+    df = df[[c for c in df.columns if c not in _PROGRAM_COLUMNS]]
+    for col in df.columns:
+        if col in COLUMN_KINDS:
+            df[col] = pd.to_numeric(df[col], errors="coerce")
+    return df
 
 
 def _header(key: str, lang: Lang) -> str:
@@ -106,7 +171,9 @@ def write_comparison_tables(
     csv_path, xlsx_path = out / COMPARISON_FILES["csv"], out / COMPARISON_FILES["xlsx"]
     _atomic_write(csv_path, lambda p: comparison.to_csv(p, index=False))
 
-    shown = comparison.rename(columns={c: _header(c, lang) for c in comparison.columns})
+    planner = _planner_sheet(comparison, lang)
+    kinds = [COLUMN_KINDS.get(c) for c in planner.columns]
+    shown = planner.rename(columns={c: _header(c, lang) for c in planner.columns})
     status = pd.DataFrame(
         [
             {
@@ -128,6 +195,8 @@ def write_comparison_tables(
                 frame.to_excel(xw, sheet_name=sheet, index=False)
                 ws = xw.sheets[sheet]
                 ws.freeze_panes = "A2"
+                if key == "comparison":
+                    _format_numbers(ws, kinds, lang)
                 for i, col in enumerate(frame.columns, start=1):
                     width = max([len(str(col))] + [len(str(v)) for v in frame.iloc[:, i - 1]])
                     ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(
@@ -136,4 +205,16 @@ def write_comparison_tables(
 
     _atomic_write(xlsx_path, write_xlsx)
     return {"csv": csv_path, "xlsx": xlsx_path}
+
+
+def _format_numbers(ws: Any, kinds: Sequence[str | None], lang: Lang) -> None:
+    """Give every figure cell of the sheet its number format; empty cells stay empty."""
+    for col, kind in enumerate(kinds, start=1):
+        if kind is None:
+            continue
+        fmt = excel_format(kind, lang)
+        for row in range(2, ws.max_row + 1):
+            cell = ws.cell(row=row, column=col)
+            if cell.value is not None:
+                cell.number_format = fmt
 

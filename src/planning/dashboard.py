@@ -47,8 +47,9 @@ import io
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import ipywidgets as w
 import numpy as np
@@ -57,12 +58,19 @@ from matplotlib.figure import Figure
 
 from planning import reporting
 from planning.allocation import allocate, budget_matrix
+from planning.commune_map import map_html, map_values
+from planning.dashboard_chart import TrajectoryPainter
+from planning.dashboard_text import intro_html
+from planning.distributions import Triangular
 from planning.errors import PlanningInputError, PlanningInputErrors
 from planning.i18n import Lang, label
 from planning.paths import scenarios_dir
 from planning.results import Result
 from planning.runner import Prepared, prepare, run_prepared
 from planning.scenario import LoadedScenario, load_scenario
+
+if TYPE_CHECKING:
+    from planning.target import WhatItTakes
 
 __all__ = ["ASSUMPTIONS", "DEFAULT_SCENARIO", "RULES", "Dashboard"]
 
@@ -71,95 +79,23 @@ DEFAULT_SCENARIO: Path = scenarios_dir() / "district_plan.yaml"
 RULES: tuple[str, ...] = ("equal", "per_poor_household", "need_weighted")
 #: uncertain assumptions with a slider: dotted name in data/model_parameters.yaml → label key
 ASSUMPTIONS: dict[str, str] = {
-    "transitions.exit_poor": "assumption_exit_poor",
-    "transitions.repoverty_escaped": "assumption_repoverty_escaped",
-    "standard_switch.deprived_share_new_below_line": "assumption_deprived_share",
+    "income.growth": "assumption_growth",
+    "setbacks.probability": "assumption_setbacks",
+    "standard_switch.near_poor_to_poor": "assumption_near_to_poor",
 }
 #: prepared inputs kept for assumption values seen before (each holds the draws: small)
 _PREP_CACHE_SIZE = 16
 #: assumption slider step (a yearly probability)
 _ASSUMPTION_STEP = 0.005
-_SLIDER_STYLE = {"description_width": "340px"}
-_SLIDER_LAYOUT = {"width": "680px"}
-
-
-class _TrajectoryPainter:
-    """One trajectory figure, redrawn by blitting.
-
-    The static part (axes, ticks, plan path, 1% line, legend) is rendered once and kept as
-    a bitmap; an update restores it and draws only the moving artists (mean line, bands).
-    Rendering all the text again costs most of a full redraw, so this keeps a slider's
-    answer well inside 0.3 s. The figure is rebuilt when the language changes or when the
-    bands outgrow the y axis.
-    """
-
-    _MOVING = ("band90", "band50", "mean")
-
-    def __init__(self) -> None:
-        self.figure: Figure | None = None
-        self._lang: str | None = None
-        self._canvas: FigureCanvasAgg | None = None
-        self._background: Any = None
-
-    def paint(self, result: Result, lang: Lang) -> bytes:
-        """Draw ``result`` and return the PNG bytes."""
-        if self.figure is None or lang != self._lang or not self._update(result):
-            self._build(result, lang)
-        return self._png()
-
-    def _moving(self) -> list[Any]:
-        assert self.figure is not None
-        ax = self.figure.axes[0]
-        found = {str(a.get_gid()): a for a in [*ax.collections, *ax.lines] if a.get_gid() in self._MOVING}
-        return [found[g] for g in self._MOVING if g in found]
-
-    def _build(self, result: Result, lang: Lang) -> None:
-        self.figure = reporting.trajectory_chart(result, lang, layout=None, figsize=(7.6, 3.9))
-        self._canvas = FigureCanvasAgg(self.figure)
-        self._lang = lang
-        moving = self._moving()
-        for a in moving:
-            a.set_animated(True)  # left out of canvas.draw(): they go on top of the background
-        self._canvas.draw()
-        self._background = self._canvas.copy_from_bbox(self.figure.bbox)
-        self._draw_moving(moving)
-
-    def _draw_moving(self, moving: list[Any]) -> None:
-        assert self.figure is not None and self._canvas is not None
-        ax = self.figure.axes[0]
-        for a in moving:
-            ax.draw_artist(a)
-
-    def _update(self, result: Result) -> bool:
-        """Move the data of the moving artists; False when the figure must be rebuilt."""
-        assert self.figure is not None and self._canvas is not None
-        ax = self.figure.axes[0]
-        years, mean, bands = reporting.district_fan(result)
-        top = max(float(mean.max()), *(float(hi.max()) for _, hi in bands.values()))
-        if top > ax.get_ylim()[1]:
-            return False
-        moving = self._moving()
-        for a in moving:
-            gid = str(a.get_gid())
-            if gid == "mean":
-                a.set_data(years, mean)
-            else:
-                lo, hi = bands[int(gid[4:]) / 100]
-                a.set_data(years, lo, hi)
-        self._canvas.restore_region(self._background)
-        self._draw_moving(moving)
-        return True
-
-    def _png(self) -> bytes:
-        from PIL import Image
-
-        assert self._canvas is not None
-        width, height = self._canvas.get_width_height()
-        image = Image.frombuffer("RGBA", (width, height), self._canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        buf = io.BytesIO()
-        # opaque white figure: RGB is smaller and quicker to encode than RGBA
-        image.convert("RGB").save(buf, format="png", compress_level=3)
-        return buf.getvalue()
+_SLIDER_STYLE = {"description_width": "300px"}
+_SLIDER_LAYOUT = {"width": "600px"}
+#: wider tab titles than ipywidgets' default (which cuts "Ngân sách và phân bổ")
+_STYLE = ("<style>.jupyter-widgets.widget-tab > .lm-TabBar .lm-TabBar-tab, "
+          ".jupyter-widgets.widget-tab > .p-TabBar .p-TabBar-tab {flex: 0 0 auto !important; "
+          "max-width: none !important; min-width: 12em !important;}</style>")
+#: the commune priorities sit in a narrower column beside the budget
+_PRIORITY_STYLE = {"description_width": "150px"}
+_PRIORITY_LAYOUT = {"width": "420px"}
 
 
 class Dashboard:
@@ -207,7 +143,7 @@ class Dashboard:
         self._profile = prep0.amounts.sum(axis=0) if own_rule == "table" else budget_matrix(self._loaded, prep0.book)
         self._table_amounts = prep0.amounts if own_rule == "table" else None
         self._defaults = self._profile.mean(axis=1)
-        self._assumption_defaults = {name: prep0.params.values[f"model.{name}"] for name in ASSUMPTIONS}
+        self._assumption_defaults = {name: self._assumption_default(prep0, name) for name in ASSUMPTIONS}
 
         self.result: Result | None = None
         self.probability: float = float("nan")
@@ -217,10 +153,23 @@ class Dashboard:
         self._hold_depth = 0
         self._pending = False
         self._relabeling = False
-        self._painter = _TrajectoryPainter()
+        self._painter = TrajectoryPainter(history=reporting.district_history(prep0.baseline))
 
         self._build_widgets(lang, own_rule)
         self.recompute()
+
+    @staticmethod
+    def _assumption_default(prep: Prepared, name: str) -> Triangular:
+        """The slider's starting point: the file's triangle, or for a parameter the scenario's
+        calibration draws, its posterior (5 %, median on the slider's grid, 95 %)."""
+        key = f"model.{name}"
+        tri = prep.params.values[key]
+        if prep.calibration and key in prep.calibration["parameters"]:
+            x = prep.samples[key]
+            mode = round(float(np.median(x)) / _ASSUMPTION_STEP) * _ASSUMPTION_STEP
+            lo, hi = float(np.percentile(x, 5)), float(np.percentile(x, 95))
+            tri = Triangular(low=min(lo, mode), mode=round(mode, 6), high=max(hi, mode), source="calibration")
+        return tri
 
     # ------------------------------------------------------------------ widgets
     def _build_widgets(self, lang: Lang, own_rule: str) -> None:
@@ -231,16 +180,16 @@ class Dashboard:
             top = max(3.0 * default, 1000.0)
             self.budget[cid] = w.FloatSlider(
                 value=default, min=0.0, max=float(np.ceil(top / 500.0) * 500.0), step=10.0,
-                readout_format=",.0f", continuous_update=False, style=_SLIDER_STYLE, layout=_SLIDER_LAYOUT)
+                readout=False, continuous_update=False, style=_SLIDER_STYLE, layout=_SLIDER_LAYOUT)
         rules = list(RULES) + ([own_rule] if own_rule not in RULES else [])
         self._rule_ids = rules
-        self.rule = w.Dropdown(options=self._rule_options(lang), value=own_rule, style=_SLIDER_STYLE,
-                               layout=_SLIDER_LAYOUT)
+        self.rule = w.Dropdown(options=self._rule_options(lang), value=own_rule, style=_PRIORITY_STYLE,
+                               layout=_PRIORITY_LAYOUT)
         prios = self._base["allocation"].get("priorities") or {}
         self.priorities: dict[str, w.FloatSlider] = {
             uid: w.FloatSlider(value=float(prios.get(uid, 1.0)), min=0.0, max=3.0, step=0.1,
-                               readout_format=".1f", continuous_update=False, style=_SLIDER_STYLE,
-                               layout=_SLIDER_LAYOUT)
+                               readout=False, continuous_update=False, style=_PRIORITY_STYLE,
+                               layout=_PRIORITY_LAYOUT)
             for uid in self._units.ids
         }
         self.assumptions: dict[str, w.FloatSlider] = {}
@@ -252,25 +201,44 @@ class Dashboard:
             above = int(np.floor((min(1.0, tri.high * 1.5) - tri.mode) / step + 1e-9))
             self.assumptions[name] = w.FloatSlider(
                 value=tri.mode, min=round(tri.mode - below * step, 6), max=round(tri.mode + above * step, 6),
-                step=step, readout_format=".3f", continuous_update=False, style=_SLIDER_STYLE,
+                step=step, readout=False, continuous_update=False, style=_SLIDER_STYLE,
                 layout=_SLIDER_LAYOUT)
         self.reset_button = w.Button(icon="undo")
         self.reset_button.on_click(lambda _button: self.reset())
         self.title = w.HTML()
+        self.intro = w.HTML()
+        self.map = w.HTML()
         self.probability_label = w.HTML()
         self.status = w.HTML()
         self.chart = w.Output(layout={"min_height": "300px"})
         self.table = w.HTML()
+        # "what would it take?": run on demand (a few seconds), for the sliders' scenario
+        self.target_button = w.Button(icon="search", layout={"width": "auto"})
+        self.target_button.on_click(lambda _button: self.what_it_takes())
+        self.target_text = w.HTML()
+        self.target_chart = w.Output()
+        self.target: WhatItTakes | None = None
         self._budget_head, self._alloc_head, self._assump_head = w.HTML(), w.HTML(), w.HTML()
+        self._rule_head, self._results_head, self._map_head, self._table_head = w.HTML(), w.HTML(), w.HTML(), w.HTML()
+        # budget, allocation rule and commune priorities together, on the first tab: the rule
+        # at the top of the right-hand column, the priorities under it
+        # the sliders' values are shown by HTML labels in the language's number style (the
+        # browser's own readout would write 3,280 and 1.0 in Vietnamese too)
+        self._readouts: list[tuple[w.FloatSlider, w.HTML, int]] = []
+        budget_rows = [self._with_readout(s, 0) for s in self.budget.values()]
+        priority_rows = [self._with_readout(s, 1) for s in self.priorities.values()]
+        assumption_rows = [self._with_readout(s, 3) for s in self.assumptions.values()]
         controls = w.Tab(children=[
-            w.VBox([self._budget_head, *self.budget.values()]),
-            w.VBox([self._alloc_head, self.rule, *self.priorities.values()]),
-            w.VBox([self._assump_head, *self.assumptions.values()]),
+            w.HBox([w.VBox([self._budget_head, *budget_rows], layout={"margin": "0 24px 0 0"}),
+                    w.VBox([self._rule_head, self.rule, self._alloc_head, *priority_rows])],
+                   layout={"flex_flow": "row wrap"}),
+            w.VBox([self._assump_head, *assumption_rows]),
         ])
         self._tabs = controls
         self.widget = w.VBox([
-            self.title, w.HBox([self.language, self.reset_button]), controls, self.probability_label, self.status,
-            self.chart, self.table,
+            self.title, self.intro, w.HBox([self.language, self.reset_button]), controls,
+            self._results_head, self.probability_label, self.status, self.chart, self._map_head, self.map,
+            self._table_head, self.table, self.target_button, self.target_text, self.target_chart,
         ])
         self._initial = self._values()
         self._relabel(lang)
@@ -278,6 +246,21 @@ class Dashboard:
             slider.observe(self._on_change, names="value")
         self.rule.observe(self._on_change, names="value")
         self.language.observe(self._on_language, names="value")
+
+    def _with_readout(self, slider: w.FloatSlider, digits: int) -> w.HBox:
+        """``slider`` beside a label showing its value with ``digits`` decimals in the language's style."""
+        readout = w.HTML(layout={"width": "80px", "margin": "0 0 0 6px"})
+        self._readouts.append((slider, readout, digits))
+
+        def show(_change: dict[str, Any] | None = None) -> None:
+            readout.value = reporting.fmt_number(slider.value, self.lang, digits)
+
+        slider.observe(show, names="value")
+        return w.HBox([slider, readout])
+
+    def _show_readouts(self, lang: Lang) -> None:
+        for slider, readout, digits in self._readouts:
+            readout.value = reporting.fmt_number(slider.value, lang, digits)
 
     def _rule_options(self, lang: Lang) -> list[tuple[str, str]]:
         return [(label(f"rule_{r}", lang), r) for r in self._rule_ids]
@@ -294,17 +277,25 @@ class Dashboard:
             current = self.rule.value
             self.rule.options = self._rule_options(lang)
             self.rule.value = current
-            self.rule.description = label("dash_rule", lang)
+            self.rule.description = ""
             for uid, slider in self.priorities.items():
                 slider.description = self._units.name(uid, lang)
             for name, slider in self.assumptions.items():
                 slider.description = label(ASSUMPTIONS[name], lang)
             self.reset_button.description = label("dash_reset", lang)
+            self.target_button.description = label("dash_what_it_takes", lang)
+            if self.target is not None:
+                self.target_text.value = f"<p>{html.escape(self.target.headline(lang))}</p>"
+            self.intro.value = _STYLE + intro_html(lang, self.draws)
+            self._show_readouts(lang)
             self._budget_head.value = f"<b>{label('dash_budget', lang)}</b>"
+            self._rule_head.value = f"<b>{label('dash_rule', lang)}</b>"
             self._alloc_head.value = f"<b>{label('dash_priorities', lang)}</b>"
             self._assump_head.value = f"<b>{label('dash_assumptions', lang)}</b>"
-            self._tabs.titles = (label("tab_budget", lang), label("tab_allocation", lang),
-                                 label("tab_assumptions", lang))
+            self._results_head.value = f"<h4>{label('dash_results', lang)}</h4>"
+            self._map_head.value = f"<h4>{label('dash_map', lang)}</h4>"
+            self._table_head.value = f"<h4>{label('dash_table', lang)}</h4>"
+            self._tabs.titles = (label("tab_budget_allocation", lang), label("tab_assumptions", lang))
         finally:
             self._relabeling = False
 
@@ -461,9 +452,45 @@ class Dashboard:
         },)
         self.table.value = reporting.styled(reporting.commune_table(self.result, lang), lang,
                                             uuid="dashboard_communes").to_html()
-        self.probability_label.value = reporting.probability_html(self.result, lang)
+        self.probability_label.value = reporting.probability_html(self.result, lang, subject="selected")
+        end = self.result.years[-1]
+        self.map.value = map_html(map_values(self.result), self.result.units, lang, year=end,
+                                  target=self.result.plan.target_rate)
         if self.error is None:
             self.status.value = ""
+
+    def what_it_takes(self, draws: int = 200) -> WhatItTakes | None:
+        """Answer "what would it take?" for the scenario as the sliders set it (``draws`` draws,
+        fewer than the projection's: the cost curve runs the model about 60 times)."""
+        from planning.target import what_it_takes
+
+        lang = self.lang
+        self.target_text.value = f"<p><i>{label('dash_computing', lang)}</i></p>"
+        try:
+            sc = self.scenario_dict()
+            prep = self._prepared(sc)
+            prep = replace(prepare(load_scenario(sc, base_dir=self._loaded.base_dir), draws=min(draws, self.draws),
+                                   seed=self.seed), amounts=self._amounts(sc, prep))
+            self.target = what_it_takes(prep)
+        except (PlanningInputError, PlanningInputErrors) as exc:
+            self.target_text.value = (f'<span class="planning-error" style="color:#c0392b">'
+                                      f"{label('dash_error', lang)}: {html.escape(str(exc))}</span>")
+            return None
+        self.target_text.value = f"<p>{html.escape(self.target.headline(lang))}</p>"
+        fig = Figure(figsize=(8, 4.2))
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        self.target.plot(lang, ax)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=90)
+        self.target_chart.outputs = ({
+            "output_type": "display_data",
+            "data": {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
+                     "text/plain": "<Figure: cost curve>"},
+            "metadata": {},
+        },)
+        return self.target
 
     @property
     def figure(self) -> Figure | None:
@@ -472,14 +499,12 @@ class Dashboard:
 
     # ------------------------------------------------------------------ display
     def text(self) -> str:
-        """One line: scenario, draws and the headline probability (the notebook's plain-text view)."""
+        """One line in words: the headline sentence (the notebook's plain-text view)."""
         if self.result is None:
-            return "Dashboard (no result)"
-        o = self.result.outcomes()
-        return (f"Dashboard {o['scenario']} ({self.draws} {label('draws_word', self.lang)}): "
-                f"P(<{100 * o['target_rate']:g}% in {o['end_year']}) = {self.probability:.2f}, "
-                f"{label('poverty_rate_end_mean', self.lang)} = "
-                f"{reporting.fmt_pct(o['poverty_rate_end_mean'], self.lang)}")
+            return label("dash_title", self.lang)
+        from planning.report_text import headline
+
+        return f"{label('dash_title', self.lang)}: {headline(self.result.outcomes(), self.lang, 'selected')}"
 
     def __repr__(self) -> str:
         return self.text()

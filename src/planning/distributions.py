@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,13 +60,25 @@ def parse_triangular(entry: Any, *, file: str, field: str, lower: float = 0.0,
         mode = entry["mode"]
         low = entry.get("low", mode)
         high = entry.get("high", mode)
-    try:
-        mode, low, high = float(mode), float(low), float(high)
-    except (TypeError, ValueError):
-        raise PlanningInputError(file, field, "numbers for mode, low and high", entry) from None
+    parts = {"mode": mode, "low": low, "high": high}
+    for key, value in parts.items():
+        try:
+            ok = not isinstance(value, bool) and math.isfinite(float(value))
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            name = field if "value" in entry and "mode" not in entry else f"{field}.{key}"
+            raise PlanningInputError(file, name, "a finite number (not text, NaN or infinity) for mode, low and high",
+                                     value, message_vi=f"tệp {file}, trường '{name}': cần một số hữu hạn "
+                                                       f"(không phải chữ, NaN hay vô cực); nhận: {value}")
+    mode, low, high = float(mode), float(low), float(high)
     if not low <= mode <= high:
-        raise PlanningInputError(file, field, "low <= mode <= high", f"low={low}, mode={mode}, high={high}")
+        raise PlanningInputError(file, field, "low <= mode <= high", f"low={low}, mode={mode}, high={high}",
+                                 message_vi=f"tệp {file}, trường '{field}': cần low ≤ mode ≤ high; "
+                                            f"nhận: low={low}, mode={mode}, high={high}")
     if low < lower or (upper is not None and high > upper):
         rng = f"[{lower}, {upper}]" if upper is not None else f">= {lower}"
-        raise PlanningInputError(file, field, f"values in {rng}", f"low={low}, high={high}")
+        raise PlanningInputError(file, field, f"values in {rng}", f"low={low}, high={high}",
+                                 message_vi=f"tệp {file}, trường '{field}': cần giá trị trong {rng}; "
+                                            f"nhận: low={low}, high={high}")
     return Triangular(low=low, mode=mode, high=high, source=str(entry.get("source", "")))

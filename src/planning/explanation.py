@@ -22,22 +22,21 @@ import pandas as pd
 from planning.allocation_search import BUILTIN_RULES, OPTIMUM, Settings, _Evaluator
 from planning.constraints import Constraints, _build_problem, rule_amounts
 from planning.i18n import label
+from planning.numbers import fmt_number, fmt_pct
 from planning.runner import Prepared
 
 if TYPE_CHECKING:
     from planning.results import Result
 
 
-def _pct(x: float, lang: str) -> str:
-    s = f"{100 * float(x):.2f}%"
-    return s.replace(".", ",") if lang == "vi" else s
+def _pct(x: float, lang: str, digits: int = 2) -> str:
+    """A share as a percentage in ``lang``'s one number style (:mod:`planning.numbers`)."""
+    return fmt_pct(x, lang, digits)  # type: ignore[arg-type]
 
 
-def _num(x: float, lang: str, digits: int = 0) -> str:
-    s = f"{float(x):,.{digits}f}"
-    if lang == "vi":  # Vietnamese: 1.234.567,8
-        s = s.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return s
+def _num(x: float, lang: str, digits: int = 0, sign: bool = False) -> str:
+    """A number in ``lang``'s one number style (vi ``1.234.567,8``, en ``1,234,567.8``)."""
+    return fmt_number(x, lang, digits, sign=sign)  # type: ignore[arg-type]
 
 
 def _marginals(prep: Prepared, amounts_list: Sequence[np.ndarray], cons: Constraints, budget: np.ndarray,
@@ -120,30 +119,30 @@ class ExplanationMixin:
             cap_total = (self.max_scale or 0) * float(self.prep.amounts.sum())
             if self.reached:
                 lines.append(
-                    f"Ngân sách nhỏ nhất đạt P(<{_pct(self.target, lang)} năm {end}) ≥ {_pct(self.probability or 0, lang)}: "
+                    f"Ngân sách nhỏ nhất cho khả năng đạt dưới {_pct(self.target, lang, 0)} năm {end} từ {_pct(self.probability or 0, lang, 0)} trở lên: "
                     f"{_num(o['total_spending'], lang)} triệu đồng ({_num(self.budget_scale, lang, 2)} lần ngân sách kịch bản)."
                     if vi else
-                    f"Smallest budget reaching P(<{_pct(self.target, lang)} in {end}) ≥ {_pct(self.probability or 0, lang)}: "
+                    f"Smallest budget giving at least a {_pct(self.probability or 0, lang, 0)} chance of below {_pct(self.target, lang, 0)} in {end}: "
                     f"{_num(o['total_spending'], lang)} million VND ({_num(self.budget_scale, lang, 2)} × the scenario budget).")
             else:
                 lines.append(
                     f"KHÔNG có mức ngân sách nào đến {_num(self.max_scale or 0, lang, 1)} lần ngân sách kịch bản "
-                    f"({_num(cap_total, lang)} triệu đồng) đạt P(<{_pct(self.target, lang)} năm {end}) ≥ "
-                    f"{_pct(self.probability or 0, lang)}; ở mức trần, xác suất tốt nhất là {_pct(o['prob_below_target'], lang)} "
+                    f"({_num(cap_total, lang)} triệu đồng) cho khả năng đạt dưới {_pct(self.target, lang, 0)} năm {end} từ "
+                    f"{_pct(self.probability or 0, lang, 0)} trở lên; ở mức trần, khả năng cao nhất là {_pct(o['prob_below_target'], lang, 0)} "
                     f"và tỷ lệ nghèo trung bình {_pct(o['poverty_rate_end_mean'], lang)}."
                     if vi else
                     f"NO budget up to {_num(self.max_scale or 0, lang, 1)} × the scenario budget "
-                    f"({_num(cap_total, lang)} million VND) reaches P(<{_pct(self.target, lang)} in {end}) ≥ "
-                    f"{_pct(self.probability or 0, lang)}; at the cap the best probability is {_pct(o['prob_below_target'], lang)} "
+                    f"({_num(cap_total, lang)} million VND) gives a {_pct(self.probability or 0, lang, 0)} chance of below "
+                    f"{_pct(self.target, lang, 0)} in {end}; at the cap the best chance is {_pct(o['prob_below_target'], lang, 0)} "
                     f"with a mean poverty rate of {_pct(o['poverty_rate_end_mean'], lang)}.")
         lines.append(
             (f"Phân bổ tối ưu: tỷ lệ nghèo {end} trung bình {_pct(o['poverty_rate_end_mean'], lang)} "
              f"(quy tắc tốt nhất: {rule_name} {_pct(best_rule['poverty_rate_end_mean'], lang)}); "
-             f"P(<{_pct(self.target, lang)}) = {_pct(o['prob_below_target'], lang)}.")
+             f"khả năng dưới {_pct(self.target, lang, 0)}: {_pct(o['prob_below_target'], lang, 0)}.")
             if vi else
             (f"Optimised allocation: mean {end} poverty rate {_pct(o['poverty_rate_end_mean'], lang)} "
              f"(best rule: {rule_name} {_pct(best_rule['poverty_rate_end_mean'], lang)}); "
-             f"P(<{_pct(self.target, lang)}) = {_pct(o['prob_below_target'], lang)}."))
+             f"chance of below {_pct(self.target, lang, 0)}: {_pct(o['prob_below_target'], lang, 0)}."))
         if self.objective != "min-poverty" and float(comp["prob_below_target"].max()) == 0.0:
             lines.append(
                 "Không phân bổ nào đạt mục tiêu trong bất kỳ lần mô phỏng nào; bộ tối ưu đã tối đa hoá xác suất "
@@ -204,9 +203,9 @@ class ExplanationMixin:
             "|---|---|---|---|---|---|---|",
         ]
         for _, r in comp.iterrows():
-            lines.append(f"| {r['allocation']}{'' if r['feasible'] else ' (*)'} | {100 * r['poverty_rate_end_mean']:.2f}% | "
-                         f"{100 * r['poverty_rate_end_p05']:.2f}% | {100 * r['poverty_rate_end_p95']:.2f}% | "
-                         f"{100 * r['prob_below_target']:.1f}% | {r['poor_end_mean']:,.0f} | {r['total_spending']:,.0f} |")
+            lines.append(f"| {r['allocation']}{'' if r['feasible'] else ' (*)'} | {_pct(r['poverty_rate_end_mean'], 'en')} | "
+                         f"{_pct(r['poverty_rate_end_p05'], 'en')} | {_pct(r['poverty_rate_end_p95'], 'en')} | "
+                         f"{_pct(r['prob_below_target'], 'en', 1)} | {_num(r['poor_end_mean'], 'en')} | {_num(r['total_spending'], 'en')} |")
         if not comp["feasible"].all():
             lines.append("")
             lines.append("(*) vi phạm ràng buộc / violates the constraints")
@@ -214,11 +213,11 @@ class ExplanationMixin:
                   "## Khác gì so với quy tắc theo nhu cầu / How it differs from the need-weighted rule", ""]
         lines.append("Xã nhận thêm nhiều nhất / Communes gaining most (million VND, whole period):")
         for _, r in gain.head(3).iterrows():
-            lines.append(f"* {r['name']}: {r['amount_need_weighted']:,.0f} → {r['amount_optimum']:,.0f} ({r['change']:+,.0f})")
+            lines.append(f"* {r['name']}: {_num(r['amount_need_weighted'], 'en')} → {_num(r['amount_optimum'], 'en')} ({_num(r['change'], 'en', sign=True)})")
         lines.append("")
         lines.append("Xã giảm nhiều nhất / Communes giving up most:")
         for _, r in gain.tail(3).iloc[::-1].iterrows():
-            lines.append(f"* {r['name']}: {r['amount_need_weighted']:,.0f} → {r['amount_optimum']:,.0f} ({r['change']:+,.0f})")
+            lines.append(f"* {r['name']}: {_num(r['amount_need_weighted'], 'en')} → {_num(r['amount_optimum'], 'en')} ({_num(r['change'], 'en', sign=True)})")
         lines += ["", "## Vì sao / Why", "",
                   "Hiệu quả biên = số hộ nghèo năm " + str(end) + " giảm thêm khi chi thêm 1.000 triệu đồng (1 tỷ) "
                   "vào một ô xã × hợp phần, trung bình các lần mô phỏng / marginal return = fewer poor households in "
@@ -233,19 +232,19 @@ class ExplanationMixin:
                   "|---|---|---|---|---|---|"]
         for _, r in self.component_explanation().iterrows():
             lines.append(f"| {r['component']}{' (' + r['status'] + ')' if r['status'] else ''} | "
-                         f"{r['amount_need_weighted']:,.0f} | {r['amount_optimum']:,.0f} | {r['change']:+,.0f} | "
-                         f"{r['return_nw_min']:.1f}–{r['return_nw_max']:.1f} | "
-                         f"{r['return_opt_min']:.1f}–{r['return_opt_max']:.1f} |")
+                         f"{_num(r['amount_need_weighted'], 'en')} | {_num(r['amount_optimum'], 'en')} | {_num(r['change'], 'en', sign=True)} | "
+                         f"{_num(r['return_nw_min'], 'en', 1)}–{_num(r['return_nw_max'], 'en', 1)} | "
+                         f"{_num(r['return_opt_min'], 'en', 1)}–{_num(r['return_opt_max'], 'en', 1)} |")
         lines += ["", "Ô có hiệu quả biên cao nhất theo quy tắc nhu cầu / Highest-return cells under the need-weighted "
                       "rule (per 1,000 million VND):"]
         for _, r in m_nw.head(5).iterrows():
-            lines.append(f"* {r['name']} — {r['component']}: {1000 * r['marginal_need_weighted']:.2f} "
-                         f"({r['amount_need_weighted']:,.0f} → {r['amount_optimum']:,.0f} million VND)")
+            lines.append(f"* {r['name']} — {r['component']}: {_num(1000 * r['marginal_need_weighted'], 'en', 2)} "
+                         f"({_num(r['amount_need_weighted'], 'en')} → {_num(r['amount_optimum'], 'en')} million VND)")
         lines.append("")
         lines.append("Thấp nhất / Lowest:")
         for _, r in m_nw[m_nw["amount_need_weighted"] > 0].tail(5).iloc[::-1].iterrows():
-            lines.append(f"* {r['name']} — {r['component']}: {1000 * r['marginal_need_weighted']:.2f} "
-                         f"({r['amount_need_weighted']:,.0f} → {r['amount_optimum']:,.0f} million VND)")
+            lines.append(f"* {r['name']} — {r['component']}: {_num(1000 * r['marginal_need_weighted'], 'en', 2)} "
+                         f"({_num(r['amount_need_weighted'], 'en')} → {_num(r['amount_optimum'], 'en')} million VND)")
         lines += ["", "Lưu ý / Caveat: programme effects are assumptions (data/programmes.yaml; shared/research/"
                       "domain.md §5); the optimum is only as good as they are. Run `planning uncertainty` on the "
                       "optimised scenario to see how robust it is.", ""]

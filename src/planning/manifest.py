@@ -22,7 +22,7 @@ def package_version() -> str:
         return "0+unknown"
 
 
-def build_manifest(*, inputs: Iterable[Path], seed: int, draws: int, extra: dict[str, Any] | None = None,
+def build_manifest(*, inputs: Iterable[Path], seed: int | None, draws: int | None, extra: dict[str, Any] | None = None,
                    base: Path | None = None) -> dict[str, Any]:
     """A JSON-ready manifest; every path is relative (to ``base`` or the project root)."""
     versions = {}

@@ -1,22 +1,19 @@
 """Executing notebooks: one papermill run, run-metadata stripping, HTML export, in-place
-re-execution of committed notebooks, and the atomic writes and folder swaps that put results
-into place.
+re-execution of committed notebooks (written atomically).
 
-One concept: turning a notebook into an executed, exported, installed file, safely (a killed
-run never leaves a half-written file or folder behind).
+One concept: turning a notebook into an executed, exported file. Putting result folders into
+place is :mod:`planning.outputs`'s.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from planning.atomic import write_atomic as _atomic_write
-from planning.batch_layout import _OLD_PREFIX
 from planning.paths import display_path
 
 KERNEL_NAME = "python3"
@@ -51,14 +48,13 @@ def _strip_nb(nb: Any) -> None:
             cell.id = "injected-parameters"
 
 
-def export_html(notebook: str | os.PathLike[str], html: str | os.PathLike[str]) -> None:
-    """Export an executed notebook to a standalone HTML file (nbconvert's lab template)."""
-    import nbformat
-    from nbconvert import HTMLExporter
+def export_html(notebook: str | os.PathLike[str], html: str | os.PathLike[str], *, title: str = "",
+                lang: str = "vi") -> None:
+    """Export an executed notebook to a standalone HTML file fit for planners: no code, no
+    prompts, no parameter cells, no errors (:func:`planning.printable.export_printable_html`)."""
+    from planning.printable import export_printable_html
 
-    nb = nbformat.read(notebook, as_version=4)
-    body, _ = HTMLExporter().from_notebook_node(nb)
-    Path(html).write_text(body, encoding="utf-8")
+    export_printable_html(notebook, html, title=title, lang=lang)  # type: ignore[arg-type]
 
 
 def _execute(notebook: Path, output: Path, parameters: dict[str, Any], cwd: Path) -> None:
@@ -107,24 +103,6 @@ def _failure_message(
         f"  {detail}{cell}\n"
         f"  Xem / see: {display_path(report)}"
     )
-
-
-# --------------------------------------------------------------------------------------------
-# Atomic installs
-
-
-def _install(tmp: Path, final: Path) -> None:
-    """Move a complete temp folder into place, replacing an older result.
-
-    ``os.replace`` cannot replace a non-empty directory, so the old one is first renamed
-    aside; if the process dies between the two renames, ``_clean_stale`` restores it.
-    """
-    old = final.parent / f"{_OLD_PREFIX}{final.name}-{os.getpid()}"
-    if final.exists():
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(final, old)
-    os.replace(tmp, final)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------------------------

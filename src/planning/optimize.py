@@ -51,15 +51,15 @@ from planning.allocation_search import (
     _min_cost,
     _solve,
 )
-from planning.atomic import write_files
 from planning.baseline import Baseline
 from planning.constraints import Constraints, _with_rule, load_constraints, rule_amounts
 from planning.errors import PlanningInputError
 from planning.explanation import ExplanationMixin, _explain, _num, _pct
 from planning.i18n import label
-from planning.paths import display_path
+from planning.paths import display_path, relative_path
 from planning.results import Result
 from planning.runner import Prepared, prepare, run_prepared
+from planning.target import MAX_SCALE
 
 Objective = Literal["min-poverty", "max-probability", "min-cost"]
 OBJECTIVES: tuple[str, ...] = ("min-poverty", "max-probability", "min-cost")
@@ -104,13 +104,17 @@ class Optimisation(ExplanationMixin):
         c = self.comparison()
         names = {r: label(f"rule_{r}", lang) for r in BUILTIN_RULES}  # type: ignore[arg-type]
         names[OPTIMUM] = label("optimum", lang)  # type: ignore[arg-type]
+        from planning.numbers import fmt_number, fmt_pct
+
+        vi = lang == "vi"
         return pd.DataFrame({
             label("allocation", lang): [names.get(a, a) for a in c["allocation"]],  # type: ignore[arg-type]
-            label("poverty_rate_end_mean", lang): (100 * c["poverty_rate_end_mean"]).round(2),  # type: ignore[arg-type]
-            label("poverty_rate_end_p05", lang): (100 * c["poverty_rate_end_p05"]).round(2),  # type: ignore[arg-type]
-            label("poverty_rate_end_p95", lang): (100 * c["poverty_rate_end_p95"]).round(2),  # type: ignore[arg-type]
-            f"P(<{_pct(self.target, lang)})": (100 * c["prob_below_target"]).round(1),
-            label("total_spending", lang): c["total_spending"].round(0),  # type: ignore[arg-type]
+            label("poverty_rate_end_mean", lang): [fmt_pct(v, lang, 2) for v in c["poverty_rate_end_mean"]],  # type: ignore[arg-type]
+            label("poverty_rate_end_p05", lang): [fmt_pct(v, lang, 2) for v in c["poverty_rate_end_p05"]],  # type: ignore[arg-type]
+            label("poverty_rate_end_p95", lang): [fmt_pct(v, lang, 2) for v in c["poverty_rate_end_p95"]],  # type: ignore[arg-type]
+            (f"Khả năng dưới {_pct(self.target, lang)}" if vi else f"Chance of below {_pct(self.target, lang)}"):
+                [fmt_pct(v, lang, 1) for v in c["prob_below_target"]],
+            label("total_spending", lang): [fmt_number(v, lang, 0) for v in c["total_spending"]],  # type: ignore[arg-type]
         })
 
     def plot_allocation(self, lang: str = "vi", ax: Any = None) -> Any:
@@ -143,8 +147,9 @@ class Optimisation(ExplanationMixin):
     def allocation_table(self) -> pd.DataFrame:
         return self.result.spending_table()
 
-    def scenario_dict(self, table: str = "allocation.csv") -> dict[str, Any]:
-        """A standalone scenario reproducing this optimum with ``allocation: {rule: table}``."""
+    def scenario_dict(self, table: str = "allocation.csv", out_dir: Path | None = None) -> dict[str, Any]:
+        """A standalone scenario reproducing this optimum with ``allocation: {rule: table}``
+        (to be written in ``out_dir``: its calibration path is made relative to that folder)."""
         sc = self.prep.loaded.scenario
         spec = sc.model_dump(mode="python", exclude_none=True)
         spec["name"] = f"{sc.name}_optimised"[:80]
@@ -163,20 +168,27 @@ class Optimisation(ExplanationMixin):
         spec["draws"] = int(self.prep.draws)
         spec["seed"] = int(self.prep.seed)
         spec["sampling"] = self.prep.sampling
-        base = Path(self.prep.loaded.scenario.baseline)
-        spec["baseline"] = base.as_posix() if not base.is_absolute() else display_path(base)
+        # paths are relative to the folder the scenario is written in, as in every scenario
+        where = (out_dir or Path.cwd()).resolve()
+        loaded = self.prep.loaded
+        if loaded.scenario.baseline is not None:
+            spec["baseline"] = relative_path(loaded.baseline_dir, where)
+        if loaded.calibration_path is not None:
+            spec["calibration"] = relative_path(loaded.calibration_path, where)
+        spec.pop("overrides_file", None)  # already merged into overrides.model
         return spec
 
-    def write(self, out_dir: str | os.PathLike[str]) -> Path:
+    def write(self, out_dir: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
         """Write the Result's files (summary.csv, … as ``planning run``), ``allocation.csv`` with
         exact amounts, ``scenario.yaml`` (reproduces the optimum), ``comparison.csv``,
-        ``explanation.md``/``.csv``, ``trace.csv``, ``optimisation.json`` [, ``cost_curve.csv``]."""
+        ``explanation.md``/``.csv``, ``trace.csv``, ``optimisation.json`` [, ``cost_curve.csv``]
+        and ``manifest.json``: the result folder of ``planning optimize`` (:mod:`planning.outputs`)."""
+        from planning.outputs import write_result_folder
+
         out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
         meta = self.metadata()
-        self.result.write(out, extra_manifest={"optimisation": meta})
         alloc = self.allocation_table()
-        files: dict[str, Any] = {
+        files: dict[str, Any] = {**self.result.files(),
             # repr() round-trips every double, so a `table` scenario reads back the exact amounts
             "allocation.csv": lambda p: p.write_text(
                 "unit,component,year,amount\n" + "".join(
@@ -184,7 +196,8 @@ class Optimisation(ExplanationMixin):
                 encoding="utf-8"),
             "scenario.yaml": lambda p: p.write_text(
                 "# Reproduces the optimised allocation (written by `planning optimize`).\n"
-                + yaml.safe_dump(self.scenario_dict(), sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"),
+                + yaml.safe_dump(self.scenario_dict(out_dir=out), sort_keys=False, allow_unicode=True, width=100),
+                encoding="utf-8"),
             "comparison.csv": lambda p: self.comparison().to_csv(p, index=False, float_format="%.6g"),
             "explanation.csv": lambda p: self.explanation.to_csv(p, index=False, float_format="%.6g"),
             "explanation.md": lambda p: p.write_text(self.explanation_markdown(), encoding="utf-8"),
@@ -195,7 +208,8 @@ class Optimisation(ExplanationMixin):
         if self.cost_curve is not None:
             cc = self.cost_curve
             files["cost_curve.csv"] = lambda p: cc.to_csv(p, index=False, float_format="%.6g")
-        return write_files(out, files)
+        return write_result_folder(out, files, command="optimize", manifest=self.result.manifest({"optimisation": meta}),
+                                   overwrite=overwrite)
 
     def metadata(self) -> dict[str, Any]:
         c = self.constraints
@@ -221,7 +235,7 @@ class Optimisation(ExplanationMixin):
 def optimize(scenario: str | os.PathLike[str] | dict[str, Any] | Prepared, *,
              objective: Objective = "min-poverty", probability: float = 0.5, target: float | None = None,
              constraints: Constraints | None = None, settings: Settings | None = None,
-             draws: int | None = None, seed: int | None = None, max_scale: float = 5.0,
+             draws: int | None = None, seed: int | None = None, max_scale: float = MAX_SCALE,
              scale_tolerance: float = 0.02, explain: bool = True) -> Optimisation:
     """Optimise a scenario's allocation (see module docstring).
 
@@ -284,8 +298,11 @@ def prepared_on_baseline(prep: Prepared, baseline: Baseline, *, budget_scale: fl
 def cli_main(args: argparse.Namespace) -> int:
     """``planning optimize SCENARIO --out DIR [--objective ...] [--probability P]``."""
     from planning.cli import _print_table, district_table
+    from planning.outputs import check_target
 
     lang = getattr(args, "lang", "vi")
+    overwrite = getattr(args, "overwrite", False)
+    check_target(Path(args.out), "optimize", overwrite=overwrite)  # refused before the search, not after
     # Optional flags (used when the parser defines them): --constraints FILE.yaml, --target RATE,
     # --max-scale X, --by-year.
     cons = load_constraints(args.constraints) if getattr(args, "constraints", None) else Constraints()
@@ -293,8 +310,8 @@ def cli_main(args: argparse.Namespace) -> int:
         cons = replace(cons, by_year=True)
     opt = optimize(args.scenario, objective=args.objective, probability=args.probability,
                    draws=args.draws, seed=args.seed, constraints=cons, target=getattr(args, "target", None),
-                   max_scale=getattr(args, "max_scale", None) or 5.0)
-    out = opt.write(args.out)
+                   max_scale=getattr(args, "max_scale", None) or MAX_SCALE)
+    out = opt.write(args.out, overwrite=overwrite)
     vi = lang == "vi"
     r = opt.result
     print(f"{r.title['vi'] if vi else r.title['en']} — {'tối ưu' if vi else 'optimised'} ({opt.objective}; "

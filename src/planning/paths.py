@@ -10,7 +10,12 @@ PROJECT_ROOT: Path = Path(__file__).resolve().parents[2]
 
 
 def data_dir() -> Path:
-    """The data store: ``$PLANNING_DATA_DIR`` if set, else ``<project>/data``."""
+    """The default data store: ``$PLANNING_DATA_DIR`` if set, else ``<project>/data``.
+
+    Used wherever no data folder is named: a scenario without ``baseline:``, and the commands
+    and functions that read the data store without a scenario (classify, monitor, calibrate,
+    backtest, validate of a lone table, ...). A scenario's own ``baseline:`` wins.
+    """
     env = os.environ.get("PLANNING_DATA_DIR")
     return Path(env).resolve() if env else PROJECT_ROOT / "data"
 
@@ -35,3 +40,12 @@ def display_path(path: str | os.PathLike[str], base: Path | None = None) -> str:
         return Path(os.path.relpath(p, PROJECT_ROOT)).as_posix()
     except ValueError:  # another drive on Windows
         return p.name
+
+
+def relative_path(target: str | os.PathLike[str], folder: str | os.PathLike[str]) -> str:
+    """``target`` written relative to ``folder`` (how a scenario written into ``folder`` names
+    a file or folder); absolute when no relative path exists (another drive on Windows)."""
+    try:
+        return Path(os.path.relpath(Path(target).resolve(), Path(folder).resolve())).as_posix()
+    except ValueError:
+        return Path(target).resolve().as_posix()

@@ -12,13 +12,15 @@ from typing import Any
 
 import numpy as np
 
+from planning.checks import known, number, share
 from planning.distributions import Triangular, parse_triangular
 from planning.errors import PlanningInputError
 from planning.paths import data_dir, display_path
-from planning.yamlio import deep_merge, read_yaml
+from planning.units import ZONES
+from planning.yamlio import blame_override, deep_merge, leaf_paths, read_yaml
 
 GROUPS = ("poor", "near_poor", "newly_escaped")
-EFFECTS = ("exit", "lift", "protect")
+EFFECTS = ("income", "deprivation", "protect")
 CAPACITY = "capacity"
 
 
@@ -47,6 +49,7 @@ class ProgrammeBook:
     capacity_max_uplift: Triangular
     capacity_scale_per_household: float  # million VND per household for ~63 % of the uplift
     source_file: str
+    intensity_returns: Triangular = Triangular(0.5, 0.5, 0.5)  # η of effects ∝ packages^η
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -70,6 +73,7 @@ class ProgrammeBook:
             for e in EFFECTS:
                 out[f"programmes.{c.id}.effects.{e}"] = c.effects[e]
         out["programmes.capacity.max_uplift"] = self.capacity_max_uplift
+        out["programmes.intensity.returns"] = self.intensity_returns
         return {k: v for k, v in out.items() if not v.fixed}
 
     def fixed_values(self) -> dict[str, float]:
@@ -80,18 +84,35 @@ class ProgrammeBook:
             for e in EFFECTS:
                 out[f"programmes.{c.id}.effects.{e}"] = c.effects[e].mode
         out["programmes.capacity.max_uplift"] = self.capacity_max_uplift.mode
+        out["programmes.intensity.returns"] = self.intensity_returns.mode
         return out
 
 
 def load_programme_book(path: Path | None = None, overrides: dict[str, Any] | None = None,
                         *, override_file: str = "<scenario>") -> ProgrammeBook:
-    """Read the book, apply a scenario's ``overrides.programmes`` delta, and check every entry."""
+    """Read the book, apply a scenario's ``overrides.programmes`` delta, and check every entry.
+
+    A bad value that the scenario's override set is blamed on the scenario (``override_file``,
+    field ``overrides.programmes.…``), not on the programme book.
+    """
     path = path or data_dir() / "programmes.yaml"
     shown = display_path(path)
     raw = read_yaml(path)
     if not isinstance(raw, dict) or not isinstance(raw.get("components"), dict):
-        raise PlanningInputError(shown, "components", "a mapping of component id to entry", type(raw).__name__)
+        raise PlanningInputError(shown, "components", "a mapping of component id to entry", type(raw).__name__,
+                                 message_vi=f"tệp {shown}: cần mục 'components' (mã hợp phần → nội dung)")
+    overrides = dict(overrides or {})
+    leaves = [leaf if leaf.startswith("intensity") else f"components.{leaf}" for leaf in leaf_paths(overrides)]
+    try:
+        return _parse_book(raw, overrides, shown, override_file)
+    except PlanningInputError as exc:
+        raise blame_override(exc, leaves, file=override_file, rename=lambda f: "overrides.programmes."
+                             + f.removeprefix("components.")) from None
+
+
+def _parse_book(raw: dict[str, Any], overrides: dict[str, Any], shown: str, override_file: str) -> ProgrammeBook:
     comps_raw = raw["components"]
+    intensity_delta = overrides.pop("intensity", None)
     if overrides:
         comps_raw = deep_merge(comps_raw, overrides, file=override_file, field="overrides.programmes")
     components = []
@@ -104,15 +125,24 @@ def load_programme_book(path: Path | None = None, overrides: dict[str, Any] | No
             cap = entry.get("capacity") or {}
             cap_uplift = parse_triangular(cap.get("max_uplift", 0.0), file=shown, field=f"{f}.capacity.max_uplift", upper=1.0)
             scale = cap.get("scale_per_household", {})
-            cap_scale = float(scale.get("value", scale) if isinstance(scale, dict) else scale)
-            if cap_scale <= 0:
-                raise PlanningInputError(shown, f"{f}.capacity.scale_per_household", "a positive amount", cap_scale)
+            cap_scale = number(scale.get("value", scale) if isinstance(scale, dict) else scale, shown,
+                               f"{f}.capacity.scale_per_household", lo=0.0, lo_open=True,
+                               what_en="a positive amount in million VND per household",
+                               what_vi="số tiền dương, triệu đồng mỗi hộ")
             continue
         components.append(_parse_component(cid, entry, shown))
     if not components:
         raise PlanningInputError(shown, "components", "at least one component", "none")
+    intensity = raw.get("intensity")
+    if intensity_delta is not None:
+        intensity = deep_merge(intensity or {}, intensity_delta, file=override_file,
+                               field="overrides.programmes.intensity")
+    if not isinstance(intensity, dict) or "returns" not in intensity:
+        raise PlanningInputError(shown, "intensity.returns", "an entry {mode, low, high, source}", "absent")
+    returns = parse_triangular(intensity["returns"], file=shown, field="intensity.returns", upper=1.0)
     return ProgrammeBook(components=tuple(components), capacity_max_uplift=cap_uplift,
-                         capacity_scale_per_household=cap_scale, source_file=shown)
+                         capacity_scale_per_household=cap_scale, source_file=shown,
+                         intensity_returns=returns)
 
 
 def _parse_component(cid: str, entry: dict[str, Any], shown: str) -> Component:
@@ -124,8 +154,8 @@ def _parse_component(cid: str, entry: dict[str, Any], shown: str) -> Component:
     unknown = set(targets) - set(GROUPS)
     if unknown:
         raise PlanningInputError(shown, f"{f}.targets", f"groups among {', '.join(GROUPS)}", sorted(unknown)[0])
-    shares = {g: float(v) for g, v in targets.items()}
-    if any(v < 0 for v in shares.values()) or abs(sum(shares.values()) - 1.0) > 1e-6:
+    shares = {g: share(v, shown, f"{f}.targets.{g}") for g, v in targets.items()}
+    if abs(sum(shares.values()) - 1.0) > 1e-6:
         raise PlanningInputError(shown, f"{f}.targets", "non-negative shares that add up to 1",
                                  f"sum {sum(shares.values()):.6g}")
     unit_cost = parse_triangular(entry.get("unit_cost"), file=shown, field=f"{f}.unit_cost")
@@ -139,10 +169,14 @@ def _parse_component(cid: str, entry: dict[str, Any], shown: str) -> Component:
         raise PlanningInputError(shown, f"{f}.max_coverage", "exactly one of max_coverage or max_coverage_indicator", "both or neither")
     max_cov = None
     if mc is not None:
-        max_cov = float(mc.get("value") if isinstance(mc, dict) else mc)
-        if not 0 < max_cov <= 1:
-            raise PlanningInputError(shown, f"{f}.max_coverage", "a share in (0, 1]", max_cov)
+        max_cov = number(mc.get("value") if isinstance(mc, dict) else mc, shown, f"{f}.max_coverage",
+                         lo=0.0, hi=1.0, lo_open=True, what_en="a share in (0, 1]", what_vi="một tỷ lệ trong (0, 1]")
     zones = entry.get("eligible_zones")
+    if zones:
+        if not isinstance(zones, list):
+            raise PlanningInputError(shown, f"{f}.eligible_zones", "a list of zones (I, II, III, other)", zones)
+        for z in zones:
+            known(z, ZONES, shown, f"{f}.eligible_zones", what_en="zones among", what_vi="khu vực trong số")
     return Component(
         id=cid, name_vi=str(name.get("vi", cid)), name_en=str(name.get("en", cid)),
         ntp_projects=tuple(entry.get("ntp_projects") or ()), acts_on=tuple(entry.get("acts_on") or ()),

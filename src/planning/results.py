@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from planning.allocation import allocation_frame
-from planning.atomic import write_files
-from planning.manifest import build_manifest, write_manifest
+from planning.manifest import build_manifest
+from planning.outputs import Writer, write_result_folder
 from planning.units import DISTRICT, Units
 
 LEVEL_UNIT, LEVEL_NEW, LEVEL_DISTRICT = "unit", "new_commune", "district"
@@ -28,7 +28,13 @@ _FLOWS = ("exits", "lifts", "re_poor", "new_poor", "reclassified_poor")
 
 @dataclass(frozen=True)
 class PlanPath:
-    """The district target (rate below ``target_rate`` in ``target_year``) and the yearly path."""
+    """The district target (rate below ``target_rate`` in ``target_year``) and the plan path.
+
+    The path is a straight line from ``reference_rate`` in ``reference_year`` (the review the
+    projections start from, 2025) falling by ``reduction_per_year`` (share points a year);
+    ``data/plan.yaml`` gives its end (just below the target in the target year), from which
+    :func:`planning.runner.load_plan` derives the yearly reduction. Rates are shares.
+    """
 
     target_rate: float
     target_year: int
@@ -65,6 +71,7 @@ class Result:
     source: str
     samples: dict[str, np.ndarray] = field(default_factory=dict)
     counterfactual_poor: np.ndarray | None = None  # [draw, unit, year] with no programme money
+    calibration: dict[str, Any] | None = None  # the calibration whose posterior drove the draws
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     # ----------------------------------------------------------------- aggregation
@@ -200,6 +207,8 @@ class Result:
             "total_spending": total,
             "households_lifted": lifted,
             "cost_per_household_lifted": cost,
+            "calibration": None if self.calibration is None else self.calibration["file"],
+            "calibration_not_identified": None if self.calibration is None else self.calibration["not_identified"],
         }
 
     def unit_outcomes(self) -> pd.DataFrame:
@@ -224,24 +233,31 @@ class Result:
     def manifest(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         return build_manifest(inputs=self.inputs, seed=self.seed, draws=self.draws, extra={
             "scenario": self.scenario_name, "scenario_source": self.source, "engine": self.engine,
-            "sampling": self.sampling, "years": self.years, **(extra or {}),
+            "sampling": self.sampling, "years": self.years, "calibration": self.calibration, **(extra or {}),
         })
 
-    def write(self, out_dir: str | os.PathLike[str], *, extra_manifest: dict[str, Any] | None = None) -> Path:
-        """Write summary.csv, unit_outcomes.csv, allocation.csv, outcomes.json, manifest.json.
-
-        Files are written under temporary names and renamed, so an interrupted write never
-        leaves a half-written table next to a complete manifest.
-        """
-        writes = {
+    def files(self) -> dict[str, Writer]:
+        """The writers of summary.csv, unit_outcomes.csv, allocation.csv and outcomes.json (the
+        manifest is added by whoever writes the folder: :meth:`write`, or a command that writes
+        these files with its own)."""
+        return {
             "summary.csv": lambda p: self.summary().to_csv(p, index=False, float_format="%.6g"),
             "unit_outcomes.csv": lambda p: self.unit_outcomes().to_csv(p, index=False, float_format="%.6g"),
             "allocation.csv": lambda p: self.spending_table().to_csv(p, index=False, float_format="%.6g"),
             "outcomes.json": lambda p: p.write_text(json.dumps(self.outcomes(), indent=2, ensure_ascii=False) + "\n",
                                                     encoding="utf-8"),
-            "manifest.json": lambda p: write_manifest(p, self.manifest(extra_manifest)),
         }
-        return write_files(out_dir, writes)
+
+    def write(self, out_dir: str | os.PathLike[str], *, extra_manifest: dict[str, Any] | None = None,
+              overwrite: bool = False) -> Path:
+        """Write summary.csv, unit_outcomes.csv, allocation.csv, outcomes.json and manifest.json
+        (with the hash of every file) as the result folder of ``planning run``
+        (:func:`planning.outputs.write_result_folder`): the folder is whole or absent, or, when
+        it existed, marked incomplete until done; a folder that is not an earlier result of
+        ``planning run`` is refused unless ``overwrite``; other files in it are never touched.
+        """
+        return write_result_folder(out_dir, self.files(), command="run", manifest=self.manifest(extra_manifest),
+                                   overwrite=overwrite)
 
 
 def _level_order(s: pd.Series) -> pd.Series:

@@ -7,22 +7,26 @@ commune engine and the household microsimulation see the same data, money and dr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-from planning.allocation import allocate
+from planning.allocation import allocate, load_allocation_rules
 from planning.baseline import Baseline, load_baseline
-from planning.engine import EngineInputs, draws_from_samples, project
+from planning.calibration import load_calibration, posterior_samples
+from planning.checks import known, number, problem
+from planning.checks import year as check_year
+from planning.engine import EngineInputs, correlation_for, draws_from_samples, project
 from planning.errors import PlanningInputError
 from planning.parameters import ModelParameters, load_model_parameters
+from planning.paths import display_path
 from planning.programmes import GROUPS, ProgrammeBook, load_programme_book
 from planning.results import PlanPath, Result
 from planning.sampling import sample, shock_uniforms
 from planning.scenario import LoadedScenario, load_scenario, scenario_inputs
-from planning.standards import load_standard, standard_in_force
+from planning.standards import list_standards, load_standard, standard_in_force
 from planning.yamlio import read_yaml
 
 EngineName = Literal["commune", "microsim"]
@@ -47,6 +51,9 @@ class Prepared:
     draws: int
     seed: int
     sampling: str
+    #: the calibration whose posterior draws replaced the prior ones (None: priors only)
+    calibration: dict[str, Any] | None = None
+    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def years(self) -> list[int]:
@@ -57,9 +64,9 @@ class Prepared:
         b, book, sc = self.baseline, self.book, self.loaded.scenario
         amounts = self.amounts if amounts is None else amounts
         S = self.params.escaped_support_years
-        cohorts = np.zeros((S, b.units.n))
+        escaped = np.zeros((S, b.units.n))
         k = min(S, b.escaped_cohorts.shape[0])
-        cohorts[:k] = b.escaped_cohorts[:k]
+        escaped[:k] = b.escaped_cohorts[:k]
         caps = np.ones((len(book.components), len(GROUPS), b.units.n))
         for i, comp in enumerate(book.components):
             for g, group in enumerate(GROUPS):
@@ -84,11 +91,29 @@ class Prepared:
             else:
                 shock_fixed[t] *= shock.multiplier
         return EngineInputs(
-            households=b.households, poor=b.poor, near_poor=b.near_poor, escaped=cohorts,
+            households=b.households, poor=b.poor, near_poor=b.near_poor, escaped=escaped,
             amounts=amounts, targets=book.target_matrix(), coverage_cap=caps,
             switch_log_ratio=ratio, shock_fixed=shock_fixed,
-            capacity_scale=book.capacity_scale_per_household,
+            capacity_scale=book.capacity_scale_per_household, support_years=S,
+            income_correlation=self.unit_correlation(),
         )
+
+    def unit_correlation(self) -> np.ndarray:
+        """[unit] income–deprivation correlation that makes the non-poor as multiply deprived as
+        data/deprivation_rates.csv implies (docs/model.md §3), at the parameters' modes."""
+        if "unit_correlation" not in self._cache:
+            b = self.baseline
+            std = load_standard(self.baseline_standard, self.loaded.baseline_dir)
+            target = b.multiply_deprived_share(std.indicator_ids, std.poor_min_deprivations)
+            mode = {k: v.mode for k, v in self.params.values.items()}
+            self._cache["unit_correlation"] = np.array([
+                correlation_for(b.households[u], b.poor[u], b.near_poor[u], target[u],
+                                log_sd=mode["model.income.log_sd"],
+                                setback_probability=mode["model.setbacks.probability"],
+                                setback_loss=mode["model.setbacks.income_loss"],
+                                persistent_share=mode["model.setbacks.persistent_share"])
+                for u in range(b.units.n)])
+        return self._cache["unit_correlation"]
 
     def engine_draws(self):
         comp_ids = tuple(c.id for c in self.book.components)
@@ -96,22 +121,61 @@ class Prepared:
 
 
 def load_plan(data: Path, baseline: Baseline) -> PlanPath:
-    """The district target and the −2 pp/yr path from data/plan.yaml and the review series."""
+    """The district target and the plan path from ``data/plan.yaml`` and the review series.
+
+    The path starts at the district rate of the review of ``path.reference_year`` (2025, the
+    baseline the projections start from; the latest review before it when that year is
+    missing) and runs straight to ``path.end_rate`` (a share, just below the target) in
+    ``path.end_year``; the older form ``path.reduction_per_year`` (share points a year) is read
+    too. Every value is checked: rates are shares (the target above 0), years 2000–2100, the
+    target standard known.
+    """
     path = data / "plan.yaml"
+    shown = display_path(path)
     raw = read_yaml(path)
-    try:
-        target, p = raw["target"], raw["path"]
-        ref_year = int(p["reference_year"])
-        ref_rate = baseline.district_rate(ref_year) if ref_year in set(baseline.series["year"]) else None
-        if ref_rate is None:
-            ref_rate = baseline.district_rate(int(baseline.series["year"].min()))
-            ref_year = int(baseline.series["year"].min())
-        return PlanPath(target_rate=float(target["poverty_rate"]), target_year=int(target["year"]),
-                        reference_year=ref_year, reference_rate=ref_rate,
-                        reduction_per_year=float(p["reduction_per_year"]))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise PlanningInputError("data/plan.yaml", str(exc), "target.poverty_rate, target.year, "
-                                 "path.reference_year, path.reduction_per_year", "absent") from None
+
+    def mapping(node: Any, field: str) -> dict[str, Any]:
+        if not isinstance(node, dict):
+            raise problem(shown, field, "a mapping of fields", "một bảng các trường", "absent" if node is None else node)
+        return node
+
+    target, p = mapping(mapping(raw, "<root>").get("target"), "target"), mapping(raw.get("path"), "path")
+    target_rate = number(target.get("poverty_rate"), shown, "target.poverty_rate", lo=0.0, hi=1.0, lo_open=True,
+                         what_en="a share of households above 0 and at most 1 (0.01 for 1 %)",
+                         what_vi="tỷ lệ hộ lớn hơn 0 và không quá 1 (0.01 là 1 %)")
+    target_year = check_year(target.get("year"), shown, "target.year")
+    if "standard" in target:
+        from planning.standards import list_standards
+
+        known(target["standard"], [s.id for s in list_standards(data)], shown, "target.standard",
+              what_en="a standard of data/standards:", what_vi="một chuẩn nghèo trong data/standards:")
+    ref_year = check_year(p.get("reference_year"), shown, "path.reference_year")
+    years = sorted(int(y) for y in set(baseline.series["year"]))
+    if ref_year not in years:
+        earlier = [y for y in years if y <= ref_year]
+        ref_year = earlier[-1] if earlier else years[0]
+    if target_year <= ref_year:
+        raise problem(shown, "target.year", f"a year after the reference review ({ref_year})",
+                      f"một năm sau năm rà soát gốc ({ref_year})", target_year)
+    ref_rate = baseline.district_rate(ref_year)
+    if "end_rate" in p:
+        end_rate = number(p["end_rate"], shown, "path.end_rate", lo=0.0, hi=1.0,
+                          what_en="a share of households between 0 and 1 (0.009 for 0.9 %)",
+                          what_vi="tỷ lệ hộ từ 0 đến 1 (0.009 là 0,9 %)")
+        end_year = check_year(p.get("end_year", target_year), shown, "path.end_year")
+        if end_year <= ref_year:
+            raise problem(shown, "path.end_year", f"a year after the reference year ({ref_year})",
+                          f"một năm sau năm gốc ({ref_year})", end_year)
+        reduction = max(ref_rate - end_rate, 0.0) / (end_year - ref_year)
+    elif "reduction_per_year" in p:
+        reduction = number(p["reduction_per_year"], shown, "path.reduction_per_year", lo=0.0, hi=1.0,
+                           what_en="a share of households per year between 0 and 1 (0.02 for 2 points)",
+                           what_vi="tỷ lệ hộ mỗi năm từ 0 đến 1 (0.02 là 2 điểm phần trăm)")
+    else:
+        raise problem(shown, "path.end_rate", "path.end_rate (or path.reduction_per_year)",
+                      "path.end_rate (hoặc path.reduction_per_year)", "absent / không có")
+    return PlanPath(target_rate=target_rate, target_year=target_year, reference_year=ref_year,
+                    reference_rate=ref_rate, reduction_per_year=reduction)
 
 
 def prepare(scenario: str | Path | dict[str, Any] | LoadedScenario, *, draws: int | None = None,
@@ -130,24 +194,46 @@ def prepare(scenario: str | Path | dict[str, Any] | LoadedScenario, *, draws: in
                                  message_vi=f"năm bắt đầu phải là {baseline.year + 1} (sau năm rà soát gốc)")
     book = load_programme_book(data / "programmes.yaml", sc.overrides.programmes, override_file=loaded.source)
     params = load_model_parameters(data / "model_parameters.yaml", sc.overrides.model, override_file=loaded.source)
+    load_allocation_rules(data / "allocation_rules.yaml")  # checked whatever the rule (the app switches rules)
+    for i, shock in enumerate(sc.shocks):
+        for unit in shock.units or ():
+            baseline.units.index(unit, file=loaded.source, field=f"shocks.{i}.units")
     amounts = allocate(loaded, baseline, book, data / "allocation_rules.yaml")
-    standards = [sc.standards.get(y) or standard_in_force(y, data).id for y in sc.years]
+    known_standards = [s.id for s in list_standards(data)]
+    for y, sid in sc.standards.items():
+        known(sid, known_standards, loaded.source, f"standards.{y}", what_en="a standard of the data folder:",
+              what_vi="một chuẩn nghèo của thư mục số liệu:")
+    standards = [sc.standard_for(y) or standard_in_force(y, data).id for y in sc.years]
     for sid in standards:
-        load_standard(sid, data)  # an unknown id fails here, naming the standard
-    n = sc.draws if draws is None else draws
-    s = sc.seed if seed is None else seed
+        load_standard(sid, data)
+    args = "<arguments / tham số>"
+    n = sc.draws if draws is None else int(number(draws, args, "draws", lo=1, hi=1_000_000, whole=True,
+                                                  what_en="a whole number of Monte Carlo draws 1–1,000,000",
+                                                  what_vi="số lần mô phỏng nguyên 1–1.000.000"))
+    s = sc.seed if seed is None else int(number(seed, args, "seed", lo=0, whole=True,
+                                                what_en="a whole number ≥ 0", what_vi="số nguyên ≥ 0"))
     method = sampling or sc.sampling
-    if n is None or n < 1:
-        raise PlanningInputError(loaded.source, "draws", "at least 1 Monte Carlo draw", n,
-                                 message_vi="số lần mô phỏng phải ít nhất là 1")
+    if method not in ("random", "lhs", "mode"):
+        raise problem(args, "sampling", "random, lhs or mode", "random, lhs hoặc mode", method)
     dists = {**params.uncertain(), **book.uncertain()}
     samples = {k: np.full(n, v) for k, v in {**params.fixed_values(), **book.fixed_values()}.items()}
     samples.update(sample(dists, n, s, method))  # type: ignore[arg-type]
+    cal_info = None
+    if loaded.calibration_path is not None:
+        cal = load_calibration(loaded.calibration_path, source=loaded.source)
+        drawn = posterior_samples(cal, n, s, known=list(samples))
+        overridden = set(sc.overrides.model_names()) & set(drawn)
+        for name in overridden:  # a scenario's own override wins over the calibration
+            drawn.pop(name)
+        samples.update(drawn)
+        cal_info = {"file": display_path(cal.path), "title": cal.meta.get("title", {}),
+                    "parameters": sorted(drawn), "not_identified": cal.not_identified,
+                    "units": cal.meta.get("units", []), "fit_until": cal.meta.get("fit_until")}
     return Prepared(
         loaded=loaded, baseline=baseline, book=book, params=params, amounts=amounts,
         standards=standards, baseline_standard=standard_in_force(baseline.year, data).id,
         plan=load_plan(data, baseline), samples=samples, shock_u=shock_uniforms(n, len(sc.years), s),
-        draws=n, seed=s, sampling=method,
+        draws=n, seed=s, sampling=method, calibration=cal_info,
     )
 
 
@@ -191,5 +277,5 @@ def run_prepared(prep: Prepared, *, engine: EngineName = "commune", counterfactu
         component_ids=prep.book.ids, amounts=prep.amounts, arrays=arrays, plan=prep.plan,
         draws=prep.draws, seed=prep.seed, sampling=prep.sampling, engine=engine,
         inputs=scenario_inputs(prep.loaded), source=prep.loaded.source, samples=prep.samples,
-        counterfactual_poor=cf,
+        counterfactual_poor=cf, calibration=prep.calibration,
     )

@@ -11,16 +11,17 @@ Units: income lines and band bounds are **VND per person per month** (as in the 
 from __future__ import annotations
 
 import functools
+import math
 import numbers
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from planning.checks import YEAR_MAX, YEAR_MIN
 from planning.errors import PlanningInputError
 from planning.paths import data_dir as _default_data_dir
 from planning.paths import display_path
+from planning.yamlio import read_yaml
 
 AREAS: tuple[str, ...] = ("rural", "urban")
 
@@ -154,18 +155,22 @@ class _Reader:
             self.fail(prefix + field, "a non-empty text", value)
         return value
 
-    def integer(self, field: str, node: Any = None, minimum: int = 0) -> int:
+    def integer(self, field: str, node: Any = None, minimum: int = 0, maximum: int | None = None) -> int:
         value = self.get(field, node)
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            self.fail(field, f"an integer ≥ {minimum}", value)
+        if (isinstance(value, bool) or not isinstance(value, int) or value < minimum
+                or (maximum is not None and value > maximum)):
+            span = f"{minimum}–{maximum}" if maximum is not None else f"≥ {minimum}"
+            self.fail(field, f"an integer {span}", value,
+                      vi=f"Tệp {self.shown}: trường '{field}' phải là số nguyên {span}, nhận: {value}")
         return value
 
     def amount(self, field: str, *, nullable: bool = False) -> float | None:
         value = self.get(field, nullable=nullable)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or value <= 0:
-            self.fail(field, "a positive amount in VND/person/month", value,
+        if (isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value)
+                or value <= 0):
+            self.fail(field, "a positive, finite amount in VND/person/month", value,
                       vi=f"Tệp {self.shown}: trường '{field}' phải là số tiền dương "
                          f"(đồng/người/tháng), nhận: {value}")
         return float(value)
@@ -173,14 +178,7 @@ class _Reader:
 
 def _parse(path: Path) -> Standard:
     shown = display_path(path)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PlanningInputError(shown, "<file>", "an existing standard file", "missing file",
-                                 message_vi=f"Không tìm thấy tệp chuẩn nghèo {shown}") from None
-    except yaml.YAMLError as exc:
-        raise PlanningInputError(shown, "<file>", "valid YAML", str(exc).splitlines()[0],
-                                 message_vi=f"Tệp {shown} không phải YAML hợp lệ") from None
+    doc = read_yaml(path)  # a missing file, a folder, not UTF-8 or bad YAML: one clear error
     r = _Reader(shown, doc)
     if not isinstance(doc, dict):
         r.fail("<file>", "a mapping of fields", type(doc).__name__)
@@ -194,8 +192,8 @@ def _parse(path: Path) -> Standard:
         r.fail("legal_reference", "a mapping with decree, date, url", legal)
     for key in ("decree", "date", "url"):
         r.text(f"legal_reference.{key}")
-    first = r.integer("in_force.first_year", minimum=2000)
-    last = r.integer("in_force.last_year", minimum=2000)
+    first = r.integer("in_force.first_year", minimum=YEAR_MIN, maximum=YEAR_MAX)
+    last = r.integer("in_force.last_year", minimum=YEAR_MIN, maximum=YEAR_MAX)
     if last < first:
         r.fail("in_force.last_year", f"a year ≥ first_year ({first})", last)
 

@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from planning.atomic import write_files
 from planning.i18n import Lang, label
+from planning.numbers import fmt_number, fmt_pct
 from planning.paths import display_path
 from planning.results import LEVEL_DISTRICT, Result
 from planning.runner import Prepared, prepare, run_prepared
@@ -47,7 +47,8 @@ QUANTILES = (5, 25, 50, 75, 95)
 
 def parameter_label(name: str, lang: Lang = "vi") -> str:
     """A planner's name for an uncertainty (``model.*``, ``programmes.<component>.<field>``)."""
-    if name.startswith("programmes.") and name not in ("programmes.capacity.max_uplift",):
+    if name.startswith("programmes.") and name not in ("programmes.capacity.max_uplift",
+                                                       "programmes.intensity.returns"):
         _, comp, *rest = name.split(".")
         fld = ".".join(rest)
         return f"{label('param_' + fld, lang)} – {label('comp_' + comp, lang)}"
@@ -61,7 +62,8 @@ def _kind(name: str) -> str:
         return "money"
     if name == BAD_YEARS:
         return "count"
-    if name.split(".")[-1] in ("multiplier", "income_log_sd", "escaped_concentration", "max_uplift"):
+    if name.split(".")[-1] in ("multiplier", "log_sd", "income_loss", "growth", "escaped_relative_risk",
+                               "income_correlation", "max_uplift", "returns", "income"):
         return "number"
     return "share"
 
@@ -70,19 +72,16 @@ def format_value(name: str, value: float, lang: Lang = "vi") -> str:
     """``value`` of uncertainty ``name`` in words: 6,5% / 12,3 triệu đồng/hộ / 1,80 / 2."""
     kind = _kind(name)
     if kind == "share":
-        s = f"{100 * value:.1f}%"
-    elif kind == "money":
-        s = f"{value:.1f} " + ("triệu đồng/hộ" if lang == "vi" else "million VND per household")
-    elif kind == "count":
-        s = f"{value:.0f}"
-    else:
-        s = f"{value:.2f}"
-    return s.replace(".", ",") if lang == "vi" else s
+        return fmt_pct(value, lang, 1)
+    if kind == "money":
+        return fmt_number(value, lang, 1) + (" triệu đồng/hộ" if lang == "vi" else " million VND per household")
+    if kind == "count":
+        return fmt_number(value, lang, 0)
+    return fmt_number(value, lang, 2)
 
 
 def _pct(x: float, lang: Lang, digits: int = 0) -> str:
-    s = f"{100 * x:.{digits}f}%"
-    return s.replace(".", ",") if lang == "vi" else s
+    return fmt_pct(x, lang, digits)
 
 
 # ------------------------------------------------------------------------------------------
@@ -483,19 +482,21 @@ class Uncertainty:
             "discovery_vi": self.discovery_sentences("vi"), "discovery_en": self.discovery_sentences("en"),
         }
 
-    def write(self, out_dir: str | os.PathLike[str], *, charts: bool = True) -> Path:
+    def write(self, out_dir: str | os.PathLike[str], *, charts: bool = True, overwrite: bool = False) -> Path:
         """Write the run's files (summary.csv, …), experiments.csv, outcomes.csv, fan_chart.csv,
-        probabilities.csv, sensitivity.csv, discovery.csv, discovery.md, uncertainty.json and,
-        with ``charts``, fan_chart.png and probabilities.png."""
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        self.result.write(out, extra_manifest={"uncertainty": {"failure_rule": self.failure_rule,
-                                                               "failure_threshold": self.failure_threshold}})
+        probabilities.csv, sensitivity.csv, discovery.csv, discovery.md, uncertainty.json,
+        manifest.json and, with ``charts``, fan_chart.png and probabilities.png: the result folder
+        of ``planning uncertainty`` (:func:`planning.outputs.write_result_folder`)."""
+        from planning.outputs import write_result_folder
+
+        manifest = self.result.manifest({"uncertainty": {"failure_rule": self.failure_rule,
+                                                         "failure_threshold": self.failure_threshold}})
         exp = self.experiments.copy()
         exp.insert(0, "draw", np.arange(len(exp)))
         md = ["# Khám phá kịch bản / Scenario discovery", ""] + self.discovery_sentences("vi") + [""] + \
             self.discovery_sentences("en") + [""]
         files: dict[str, Any] = {
+            **self.result.files(),
             "experiments.csv": lambda p: exp.to_csv(p, index=False, float_format="%.6g"),
             "outcomes.csv": lambda p: self.outcomes().to_csv(p, index=False, float_format="%.6g"),
             "fan_chart.csv": lambda p: self.fan_chart_data().to_csv(p, index=False, float_format="%.6g"),
@@ -514,7 +515,7 @@ class Uncertainty:
 
             files["fan_chart.png"] = png(lambda: self.plot_fan_chart())
             files["probabilities.png"] = png(lambda: self.plot_probabilities())
-        return write_files(out, files)
+        return write_result_folder(out_dir, files, command="uncertainty", manifest=manifest, overwrite=overwrite)
 
 
 def run_uncertainty(scenario: str | os.PathLike[str] | dict[str, Any] | Prepared, *, draws: int | None = None,
@@ -571,9 +572,13 @@ def cli_main(args: argparse.Namespace) -> int:
     failure: str | float = getattr(args, "failure", None) or "auto"
     if isinstance(failure, str) and failure.replace(".", "", 1).isdigit():
         failure = float(failure)
+    from planning.outputs import check_target
+
+    overwrite = getattr(args, "overwrite", False)
+    check_target(Path(args.out), "uncertainty", overwrite=overwrite)  # refused before the run, not after
     u = run_uncertainty(args.scenario, draws=args.draws, seed=args.seed, failure=failure,
                         target=getattr(args, "target", None))
-    out = u.write(args.out)
+    out = u.write(args.out, overwrite=overwrite)
     vi = lang == "vi"
     r = u.result
     p = u.probabilities()

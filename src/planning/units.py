@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
+from planning.checks import count_column, known_column, problem, read_csv
 from planning.errors import PlanningInputError
 from planning.paths import data_dir, display_path
 
@@ -21,6 +21,8 @@ UNIT_COLUMNS = [
     "zone", "zone_status", "ed_villages", "ed_villages_status", "source",
 ]
 DISTRICT = "district"
+#: zones (Decision 861/QĐ-TTg areas I, II, III; other)
+ZONES = ("I", "II", "III", "other")
 
 
 @dataclass(frozen=True)
@@ -67,24 +69,39 @@ class Units:
 
 
 def load_units(path: Path | None = None) -> Units:
-    """Read ``data/units.csv`` and check its columns and the merger mapping."""
+    """Read ``data/units.csv`` and check its columns, ids, areas, zones, village counts and the
+    merger mapping."""
     path = path or data_dir() / "units.csv"
     shown = display_path(path)
-    if not path.exists():
-        raise PlanningInputError(shown, "<file>", "the units table (data/units.csv)", "missing file")
-    df = pd.read_csv(path, dtype={"code": str})
-    missing = [c for c in UNIT_COLUMNS if c not in df.columns]
-    if missing:
-        raise PlanningInputError(shown, missing[0], f"columns {', '.join(UNIT_COLUMNS)}", "absent")
-    if df["unit"].duplicated().any():
-        dup = df.loc[df["unit"].duplicated(), "unit"].iloc[0]
-        raise PlanningInputError(shown, "unit", "unique unit ids", dup)
-    bad_area = df.loc[~df["area"].isin(["rural", "urban"]), "area"]
-    if len(bad_area):
-        raise PlanningInputError(shown, "area", "'rural' or 'urban'", bad_area.iloc[0])
-    bad_zone = df.loc[~df["zone"].isin(["I", "II", "III", "other"]), "zone"]
-    if len(bad_zone):
-        raise PlanningInputError(shown, "zone", "I, II, III or other", bad_zone.iloc[0])
+    df = read_csv(path, columns=UNIT_COLUMNS, what_en="the units table (data/units.csv)",
+                  what_vi="bảng đơn vị hành chính (data/units.csv)")
+    if df.empty:
+        raise problem(shown, "unit", "at least one unit", "ít nhất một đơn vị", "no rows / không có dòng nào")
+    for col in ("unit", "new_commune"):
+        bad = ~df[col].fillna("").str.fullmatch(r"[a-z0-9][a-z0-9_]*").to_numpy()
+        if bad.any():
+            i = int(bad.argmax())
+            raise problem(shown, col, "an id of lower-case letters, digits and _ (e.g. ca_nang)",
+                          "mã gồm chữ thường, chữ số và _ (ví dụ ca_nang)", df[col].iloc[i], row=i + 2)
+    dup = df["unit"].duplicated().to_numpy()
+    if dup.any():
+        i = int(dup.argmax())
+        raise problem(shown, "unit", "each unit id once", "mỗi mã đơn vị một lần", df["unit"].iloc[i], row=i + 2)
+    known_column(df, "area", ("rural", "urban"), shown)
+    known_column(df, "zone", ZONES, shown)
+    ed_villages = count_column(df, "ed_villages", shown, what="extremely difficult villages",
+                               what_vi="thôn đặc biệt khó khăn")
+    for col in ("name_vi", "name_en", "new_commune_name_vi"):
+        empty = df[col].isna().to_numpy()
+        if empty.any():
+            i = int(empty.argmax())
+            raise problem(shown, col, "a name", "một tên", None, row=i + 2)
+    names = df.drop_duplicates(["new_commune", "new_commune_name_vi"])
+    twice = names["new_commune"].duplicated().to_numpy()
+    if twice.any():
+        i = int(names.index[twice.argmax()])
+        raise problem(shown, "new_commune_name_vi", "one name per new commune", "mỗi xã mới một tên",
+                      df["new_commune_name_vi"].iloc[i], row=i + 2)
     new_ids = tuple(dict.fromkeys(df["new_commune"]))
     new_names = tuple(df.drop_duplicates("new_commune")["new_commune_name_vi"])
     membership = np.zeros((len(new_ids), len(df)))
@@ -96,7 +113,7 @@ def load_units(path: Path | None = None) -> Units:
         names_en=tuple(df["name_en"]),
         area=df["area"].to_numpy(dtype=object),
         zone=df["zone"].to_numpy(dtype=object),
-        ed_villages=df["ed_villages"].to_numpy(dtype=float),
+        ed_villages=ed_villages.to_numpy(dtype=float),
         new_ids=new_ids,
         new_names_vi=new_names,
         membership=membership,

@@ -275,6 +275,20 @@ def voila(workdir: Path, server_env: dict[str, str]) -> Iterator[Callable[[str],
             _stop(proc)
 
 
+@pytest.fixture(scope="module")
+def planning_app(workdir: Path, server_env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """``planning app`` as a planner starts it (Voilà on the dashboard, 127.0.0.1, a token),
+    on a free port, without opening a browser: ``{"base", "token"}``."""
+    port, token = _free_port(), secrets.token_hex(16)
+    cmd = [sys.executable, "-m", "planning", "app", f"--port={port}", f"--token={token}", "--no-browser"]
+    base = f"http://127.0.0.1:{port}"
+    proc = _start(cmd, workdir, server_env, f"{base}/voila/static/favicon.ico", workdir / "logs" / "planning-app.log")
+    try:
+        yield {"base": base, "token": token}
+    finally:
+        _stop(proc)
+
+
 HARNESS_CELLS = [
     "import ipywidgets as w",
     # A stand-in for planning.dashboard.Dashboard: a slider and an HTML widget with the
@@ -284,7 +298,7 @@ prob = w.HTML()
 prob.add_class("planning-probability")
 
 def update(change=None):
-    prob.value = f"P(<1% in 2030) = {budget.value / 10:.2f}"
+    prob.value = f"{budget.value * 10}%"
 
 budget.observe(update, names="value")
 update()

@@ -7,9 +7,12 @@ Two kinds of test, kept apart on purpose:
   the servers, the widget manager, the kernel round trip. If they fail, the dashboard is
   not to blame.
 * ``test_dashboard_*`` run ``notebooks/dashboard.ipynb`` (``planning.dashboard.Dashboard``):
-  the probability line appears, and moving the first budget slider with the keyboard changes
-  the displayed results (the probability line and the commune table). If only these fail,
-  the dashboard (or the model behind it) broke.
+  the headline's chance appears, and moving the first budget slider with the keyboard changes
+  the displayed results (the headline and the commune table). If only these fail, the
+  dashboard (or the model behind it) broke.
+* ``test_app_*`` start ``planning app`` as a planner would and read the page as a planner
+  does: the introduction, the commune map, the headline in words, no code; a slider moved
+  redraws the headline and the map; the page is refused without the token.
 
 Each test is skipped, not failed, when chromium is missing (fixture ``chromium``).
 """
@@ -27,15 +30,15 @@ import pytest
 # Not imported from conftest: a second rootless conftest.py would shadow that module name.
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = "notebooks/dashboard.ipynb"
-# The element carrying the headline, e.g. "P(<1% in 2030) = 0.42". The dashboard gives it
-# the class; the fallback finds an HTML widget with that text if the class is missing.
-PROBABILITY = ".planning-probability, .widget-html:has-text('P(<1%')"
+# The element carrying the headline's chance of below 1 % in 2030, shown as a percentage
+# ("42%") inside the sentence; the dashboard gives it the class planning-probability.
+PROBABILITY = ".planning-probability"
 SLIDER_HANDLE = ".widget-hslider .noUi-handle"
-PROBABILITY_TEXT = re.compile(r"P\(<\s*1\s*%.*\)\s*=\s*\d")
-# What the dashboard shows as results: the probability line and the commune table. With the
-# illustrative budgets P(<1% in 2030) can be 0.00 at both ends of a slider, while the table's
-# rates still move: the test asks that the *displayed results* react, the line included.
-DASHBOARD_RESULTS = f"{PROBABILITY}, .widget-html:has(table)"
+PROBABILITY_TEXT = re.compile(r"^\s*\d+\s*%\s*$")
+# What the dashboard shows as results: the headline sentence and the commune table. With the
+# illustrative budgets the chance of below 1 % can be 0% at both ends of a slider, while the
+# projected rates in the sentence and the table still move.
+DASHBOARD_RESULTS = ".planning-headline, .widget-html:has(table)"
 # Cold kernel + imports + a model run; generous because the CI machine may be loaded.
 RENDER_TIMEOUT_MS = 180_000
 #: True once the notebook ``path`` is the current tab and its kernel is connected and idle
@@ -125,16 +128,16 @@ def _move_first_slider_and_expect_change(page: Any, scope: Any, watch: str) -> t
 def test_harness_jupyterlab(page: Any, jupyterlab: dict[str, str], harness_notebook: str) -> None:
     panel = _open_lab(page, jupyterlab, harness_notebook)
     before, after = _move_first_slider_and_expect_change(page, panel, PROBABILITY)
-    assert before == "P(<1% in 2030) = 0.50"
-    assert after in {"P(<1% in 2030) = 1.00", "P(<1% in 2030) = 0.00"}
+    assert before == "50%"
+    assert after in {"100%", "0%"}
 
 
 def test_harness_voila(page: Any, voila: Callable[[str], dict[str, str]],
                        harness_notebook: str) -> None:
     body = _open_voila(page, voila, harness_notebook)
     before, after = _move_first_slider_and_expect_change(page, body, PROBABILITY)
-    assert before == "P(<1% in 2030) = 0.50"
-    assert after in {"P(<1% in 2030) = 1.00", "P(<1% in 2030) = 0.00"}
+    assert before == "50%"
+    assert after in {"100%", "0%"}
     # Voilà hides the code.
     assert "add_class" not in page.content()
 
@@ -171,3 +174,62 @@ def test_dashboard_jupyterlab(page: Any, dashboard: str, jupyterlab: dict[str, s
 def test_dashboard_notebook_is_in_the_copy(workdir: Path, dashboard: str) -> None:
     """The servers run on a copy: it must hold the dashboard (guards the fixture itself)."""
     assert (workdir / dashboard).is_file()
+
+
+# ------------------------------------------------------------------------------------------
+# The app, as a planner opens it
+
+
+MAP_TILE = "svg.planning-map[data-measure='rate'] .planning-map-tile[data-unit='{unit}']"
+
+
+def test_app_speaks_to_planners_and_redraws_the_map(page: Any, planning_app: dict[str, str]) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{planning_app['base']}/?token={planning_app['token']}")
+    intro = page.locator(".planning-intro")
+    expect(intro).to_contain_text("Bảng này để làm gì?", timeout=RENDER_TIMEOUT_MS)
+    for words in ("Các thanh trượt", "Đọc biểu đồ", "Khả năng đạt dưới 1%", "minh hoạ"):
+        expect(intro).to_contain_text(words)
+    # the schematic map: two maps (rate, chance) of the 11 former communes
+    expect(page.locator("svg.planning-map")).to_have_count(2, timeout=RENDER_TIMEOUT_MS)
+    expect(page.locator("svg.planning-map[data-measure='rate'] .planning-map-tile")).to_have_count(11)
+    expect(page.locator(".planning-map-note")).to_contain_text("không phải bản đồ ranh giới")
+    headline = page.locator(".planning-headline").first
+    expect(headline).to_contain_text("Với kinh phí và cách phân bổ đang chọn")
+    expect(page.locator(PROBABILITY).first).to_have_text(PROBABILITY_TEXT)
+    # budget, allocation rule and priorities on the first tab, visible together
+    expect(page.locator(".widget-dropdown select").first).to_be_visible()
+    expect(page.get_by_text("Hệ số ưu tiên của xã (0–3)")).to_be_visible()
+    body = page.locator("body").inner_text()
+    for word in ("import ", "P(<", "pytest", "papermill", "scenario_path", "/work/"):
+        assert word not in body, word
+    # the slider values are written the Vietnamese way (3.280, not 3,280)
+    assert re.search(r"\b\d\.\d{3}\b", body) and not re.search(r"\b\d,\d{3}\b", body)
+
+    tile = page.locator(MAP_TILE.format(unit="ca_nang"))
+    rate_before = tile.get_attribute("data-value")
+    text_before = headline.inner_text()
+    handle = page.locator(SLIDER_HANDLE).first  # the first budget slider
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    handle.press("End")
+    deadline = time.monotonic() + UPDATE_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline and (tile.get_attribute("data-value") == rate_before
+                                           or headline.inner_text() == text_before):
+        time.sleep(0.2)
+    assert tile.get_attribute("data-value") != rate_before, "the map did not redraw"
+    assert headline.inner_text() != text_before, "the headline did not change"
+    assert float(tile.get_attribute("data-value") or 1) < float(rate_before or 0)  # more money, fewer poor
+
+    page.get_by_role("button", name="English").click()
+    expect(intro).to_contain_text("What is this for?", timeout=UPDATE_TIMEOUT_MS)
+    expect(headline).to_contain_text("With the budget and allocation chosen here")
+
+
+def test_app_refuses_a_page_without_the_token(planning_app: dict[str, str]) -> None:
+    import urllib.request
+
+    with urllib.request.urlopen(f"{planning_app['base']}/", timeout=30) as resp:
+        final, body = resp.geturl(), resp.read().decode("utf-8", "replace")
+    assert "login" in final and "planning-intro" not in body

@@ -1,0 +1,120 @@
+"""What it would take: the cost curve, the smallest budgets, breakeven, decomposition, the text."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planning.cli import main as cli_main
+from planning.target import LEVELS, LEVERS, _Evaluator, what_it_takes
+
+ROOT = Path(__file__).resolve().parents[1]
+PLAN = ROOT / "scenarios" / "district_plan.yaml"
+
+
+@pytest.fixture(scope="module")
+def answer():
+    return what_it_takes(PLAN, draws=300)
+
+
+def test_cost_curve_spans_0_to_100_times_and_is_monotone_in_money(answer):
+    c = answer.curve
+    assert len(c) >= 15 and c["budget_scale"].iloc[0] == 0 and c["budget_scale"].iloc[-1] >= 50
+    assert list(c.columns[:9]) == ["budget_scale", "total_budget", "rule", "rate_2030_mean", "rate_2030_p05",
+                                   "rate_2030_p95", "p_below_target", "households_lifted",
+                                   "marginal_cost_per_household"]
+    assert (np.diff(c["rate_2030_mean"]) <= 1e-9).all()
+    assert (np.diff(c["p_below_target"]) >= -1e-9).all()
+    assert (np.diff(c["households_lifted"]) >= -1e-6).all()
+    assert (c["rate_2030_p05"] <= c["rate_2030_mean"]).all() and (c["rate_2030_mean"] <= c["rate_2030_p95"]).all()
+    assert c.loc[0, "households_lifted"] == 0
+    assert set(c["rule"]) <= {"scenario", "equal", "per_poor_household", "need_weighted"}
+
+
+def test_marginal_cost_is_in_the_observed_range_and_rises_smoothly(answer):
+    c = answer.curve.set_index("budget_scale")
+    # at the plan's budget: tens to low hundreds of million VND per household lifted
+    assert 20 <= c.loc[1.0, "marginal_cost_per_household"] <= 300
+    m = c.loc[(c.index > 0) & (c.index <= 50), "marginal_cost_per_household"].to_numpy()
+    assert np.isfinite(m).all() and (m > 0).all()
+    assert (m[1:] / m[:-1] < 4.0).all()  # no explosion between neighbouring levels
+    assert (np.diff(m) > -0.05 * m[:-1]).all()  # rising (up to sampling noise)
+
+
+def test_smallest_budgets_bracket_the_probability(answer):
+    ev = _Evaluator(answer.prep)
+    target = answer.target
+    th = answer.thresholds.set_index("probability")
+    assert list(th.index) == [0.5, 0.8]
+    for p, row in th.iterrows():
+        if not row["reached"]:
+            assert (answer.curve["p_below_target"] < p).all()
+            continue
+        k, rule = float(row["budget_scale"]), str(row["rule"])
+        poor, hh = ev.end(ev.amounts(rule, k))
+        assert (poor.sum(axis=1) / hh.sum(axis=1) < target).mean() >= p
+        poor, hh = ev.end(ev.amounts(rule, k * 0.9))
+        assert (poor.sum(axis=1) / hh.sum(axis=1) < target).mean() < p + 0.05
+        assert row["total_budget"] == pytest.approx(k * answer.prep.amounts.sum())
+
+
+def test_breakeven_lists_every_key_assumption(answer):
+    be = answer.breakeven.set_index("assumption")
+    assert list(be.index) == [lever for lever, *_ in LEVERS]
+    assert {"repoverty", "new_poverty", "income_growth", "unit_costs", "effects", "coverage_limits",
+            "switch_size"} == set(be.index)
+    g = be.loc["income_growth"]
+    assert bool(g["reachable"]) and g["value_needed"] > g["current_value"]
+    for name, r in be.iterrows():
+        assert r["p_now"] < 0.5  # the plan's budget alone does not reach the target
+        if r["reachable"]:
+            assert r["p_at_limit"] >= 0.5, name
+        else:
+            assert np.isnan(r["value_needed"]), name
+
+
+def test_decomposition_adds_up_to_the_rate(answer):
+    d = answer.decomposition.set_index("part")
+    parts = ["poor_unreached", "poor_reached", "poor_re", "poor_new", "poor_switch"]
+    assert d.loc[parts, "rate"].sum() == pytest.approx(d.loc["total", "rate"], rel=1e-9)
+    assert (d.loc[parts, "rate"] >= 0).all() and d.loc["poor_switch", "rate"] > 0
+    plan = answer.curve.set_index("budget_scale").loc[1.0, "rate_2030_mean"]
+    assert d.loc["total", "rate"] == pytest.approx(plan, abs=2e-3)  # same money, all draws vs the curve's
+
+
+def test_communes_each_have_an_answer(answer):
+    cm = answer.communes
+    assert len(cm) == 16 and set(cm["level"]) == {"unit", "new_commune", "district"}
+    assert ((cm["p_below_target_at_plan"] >= 0) & (cm["p_below_target_at_plan"] <= 1)).all()
+    reached = cm["smallest_scale_p50"].dropna()
+    assert set(reached) <= set(LEVELS)
+
+
+def test_text_is_bilingual_plain_and_formatted(answer):
+    vi, en = answer.headline("vi"), answer.headline("en")
+    assert vi.startswith("Với kinh phí kế hoạch") and en.startswith("With the plan's budget")
+    assert "tỷ đồng" in vi and "billion VND" in en
+    assert re.search(r"\d+,\d%", vi) and not re.search(r"\d+\.\d%", vi)  # vi: 7,4%
+    assert re.search(r"\d+\.\d%", en) and not re.search(r"\d+,\d%", en)  # en: 7.4%
+    md = answer.markdown()
+    for bad in ("/work", "scenarios/", ".yaml", "def ", "planning."):
+        assert bad not in md, bad
+    assert "## Tiếng Việt" in md and "## English" in md
+
+
+def test_cli_target_writes_every_file(tmp_path, capsys):
+    rc = cli_main(["target", str(PLAN), "--out", str(tmp_path / "t"), "--draws", "120", "--lang", "en"])
+    assert rc == 0
+    out = tmp_path / "t"
+    for name in ("cost_curve.csv", "thresholds.csv", "breakeven.csv", "decomposition.csv", "communes.csv",
+                 "what_it_takes.md", "cost_curve.png", "manifest.json"):
+        assert (out / name).exists(), name
+    cc = pd.read_csv(out / "cost_curve.csv")
+    assert len(cc) == len(LEVELS)
+    be = pd.read_csv(out / "breakeven.csv")
+    assert list(be.columns[:5]) == ["assumption", "kind", "current_value", "value_needed", "reachable"]
+    assert "With the plan's budget" in capsys.readouterr().out
