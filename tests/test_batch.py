@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from planning import batch
+from planning import batch, batch_plan
 from planning.batch import (
     SHEET_NAMES,
     BatchReport,
@@ -128,7 +128,7 @@ def _status(report: BatchReport) -> dict[str, str]:
 def _pinned_code_digest(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pin the package-source digest: an edit to any src/planning file between two runs of a
     test (a developer saving a file) would otherwise, rightly, make the batch re-run."""
-    monkeypatch.setattr(batch, "_code_digest", lambda: "0" * 64)
+    monkeypatch.setattr(batch_plan, "_code_digest", lambda: "0" * 64)
 
 
 def test_code_digest_covers_the_package_source() -> None:
@@ -176,7 +176,7 @@ def test_job_digest_tracks_parameters_notebook_and_dependencies(
     scen = _scenario(tmp_path / "s", "a", rate=0.1)
     dep = tmp_path / "s" / "dep.csv"
     dep.write_text("1\n")
-    monkeypatch.setattr(batch, "_scenario_dependencies", lambda p: [p, dep])
+    monkeypatch.setattr(batch_plan, "_scenario_dependencies", lambda p: [p, dep])
     params = {"draws": None, "seed": None, "lang": "vi"}
 
     def digest(**kw: object) -> str:

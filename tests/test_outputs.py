@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from test_batch import REPORT_CELL, _notebook, _scenario
 
-from planning import batch
+from planning import batch, batch_plan
 from planning.batch import run_batch
 from planning.cli import main
 from planning.hashing import file_sha256
@@ -291,7 +291,7 @@ def report_nb(tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def _pinned_code_digest(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(batch, "_code_digest", lambda: "0" * 64)
+    monkeypatch.setattr(batch_plan, "_code_digest", lambda: "0" * 64)
 
 
 def test_batch_never_touches_tmp_old_or_user_files(tmp_path: Path, report_nb: Path) -> None:

@@ -92,7 +92,7 @@ class Backtest:
 
     def sentence(self, lang: Lang = "vi") -> str:
         """The back-test in words (numbers in the language's format)."""
-        from planning.reporting import fmt_number
+        from planning.numbers import fmt_number
 
         parts = []
         for r in self.table.itertuples():
@@ -112,7 +112,8 @@ class Backtest:
 
     def display_table(self, lang: Lang = "vi") -> pd.DataFrame:
         """The held-out years for planners (rates in percent, the language's number format)."""
-        from planning.reporting import _table, fmt_number
+        from planning.numbers import fmt_number
+        from planning.tables import kind_table as _table
 
         t = self.table
         vi = lang == "vi"
@@ -128,7 +129,7 @@ class Backtest:
     def plot(self, lang: Lang = "vi", ax: Any = None) -> Any:
         import matplotlib.pyplot as plt
 
-        from planning.reporting import fmt_number
+        from planning.numbers import fmt_number
 
         if ax is None:
             _, ax = plt.subplots(figsize=(7.5, 4.0))

@@ -54,17 +54,16 @@ re-exported here.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import logging
 import os
-import socket
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from planning import batch_plan
 
 # The batch's parts live in their own modules; everything that was importable from
 # planning.batch before the split is re-exported here (``X as X``), so it still is.
@@ -86,7 +85,16 @@ from planning.batch_layout import REQUIRED_OUTPUTS as REQUIRED_OUTPUTS
 from planning.batch_layout import SUMMARY_CSV as SUMMARY_CSV
 from planning.batch_layout import Executor as Executor
 from planning.batch_layout import Lang as Lang
+from planning.batch_layout import ScenarioRun as ScenarioRun
 from planning.batch_layout import Status as Status
+from planning.batch_plan import _batch_lock as _batch_lock
+from planning.batch_plan import _clean_stale as _clean_stale
+from planning.batch_plan import _code_digest as _code_digest
+from planning.batch_plan import _prepare_job as _prepare_job
+from planning.batch_plan import _scenario_dependencies as _scenario_dependencies
+from planning.batch_plan import _stored_digest as _stored_digest
+from planning.batch_plan import _validate as _validate
+from planning.batch_report import BatchReport as BatchReport
 from planning.comparison_workbook import _STATUS_LABELS as _STATUS_LABELS
 from planning.comparison_workbook import SHEET_NAMES as SHEET_NAMES
 from planning.comparison_workbook import _comparison_frame as _comparison_frame
@@ -94,7 +102,7 @@ from planning.comparison_workbook import _header as _header
 from planning.comparison_workbook import _outcomes_of as _outcomes_of
 from planning.comparison_workbook import write_comparison_tables as write_comparison_tables
 from planning.errors import PlanningInputError
-from planning.hashing import file_sha256, inputs_digest, json_digest
+from planning.hashing import file_sha256, json_digest
 from planning.manifest import build_manifest, package_version
 from planning.notebook_exec import _ANSI as _ANSI
 from planning.notebook_exec import KERNEL_NAME as KERNEL_NAME
@@ -108,10 +116,7 @@ from planning.notebook_exec import strip_run_metadata as strip_run_metadata
 from planning.outputs import (
     begin_update,
     check_target,
-    clean_stale_work,
     finish_update,
-    is_dead_owner,
-    verify,
     work_folder,
 )
 from planning.paths import PROJECT_ROOT, display_path
@@ -136,260 +141,6 @@ DEFAULT_COMPARISON_NOTEBOOK: Path = PROJECT_ROOT / "notebooks" / "comparison.ipy
 
 # --------------------------------------------------------------------------------------------
 # Results
-
-
-@dataclass(frozen=True)
-class ScenarioRun:
-    """What happened to one scenario in a batch."""
-
-    scenario: Path
-    """The scenario file (absolute)."""
-    name: str
-    """The scenario's stem, which is also its output folder's name."""
-    status: Status
-    out_dir: Path
-    """``<batch out_dir>/<name>``."""
-    inputs_digest: str
-    seconds: float = 0.0
-    error: str | None = None
-    """Bilingual message naming the scenario file and the failing cell (failed runs only)."""
-
-
-@dataclass
-class BatchReport:
-    """The outcome of :func:`run_batch`."""
-
-    out_dir: Path
-    runs: list[ScenarioRun]
-    comparison: dict[str, Path] = field(default_factory=dict)
-    """Comparison files that exist after the batch (keys: csv, xlsx, ipynb, html)."""
-    comparison_error: str | None = None
-    notes: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    comparison_digest: str | None = None
-    """Digest of what the comparison read; a re-run with the same one skips the comparison."""
-
-    def _with(self, status: Status) -> list[ScenarioRun]:
-        return [r for r in self.runs if r.status == status]
-
-    @property
-    def ran(self) -> list[ScenarioRun]:
-        """Scenarios executed successfully in this batch."""
-        return self._with("ok")
-
-    @property
-    def skipped(self) -> list[ScenarioRun]:
-        """Scenarios whose outputs were up to date."""
-        return self._with("skipped")
-
-    @property
-    def failed(self) -> list[ScenarioRun]:
-        """Scenarios whose notebook failed (their folder holds report.ipynb and error.txt)."""
-        return self._with("failed")
-
-    @property
-    def ok(self) -> bool:
-        """True when no scenario and no comparison step failed."""
-        return not self.failed and self.comparison_error is None
-
-    @property
-    def exit_code(self) -> int:
-        """0 when everything succeeded, 1 when something failed (the CLI's status)."""
-        return 0 if self.ok else 1
-
-    def text(self, lang: Lang = "vi") -> str:
-        """A short human summary, one line per scenario, in ``lang`` (with English after it for vi)."""
-        lines = []
-        for r in self.runs:
-            status = _STATUS_LABELS[r.status][lang]
-            if lang == "vi":
-                status += f" / {_STATUS_LABELS[r.status]['en']}"
-            extra = f" ({r.seconds:.1f} s)" if r.status == "ok" else ""
-            if r.status == "failed":
-                extra = f" → {display_path(r.out_dir / ERROR_TXT)}"
-            lines.append(f"  {r.name}: {status}{extra}")
-        n_ok, n_skip, n_fail = len(self.ran), len(self.skipped), len(self.failed)
-        head = {
-            "vi": (f"Lô {self.out_dir}: {n_ok} đã chạy, {n_skip} bỏ qua, {n_fail} lỗi "
-                   f"/ Batch {self.out_dir}: {n_ok} ran, {n_skip} skipped, {n_fail} failed"),
-            "en": f"Batch {self.out_dir}: {n_ok} ran, {n_skip} skipped, {n_fail} failed",
-        }[lang]
-        tail = []
-        if self.comparison_error:
-            tail.append(self.comparison_error)
-        tail.extend(self.notes)
-        return "\n".join([head, *lines, *tail])
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (paths relative to ``out_dir``)."""
-        return {
-            "ok": self.ok,
-            "seconds": round(self.seconds, 3),
-            "runs": [
-                {
-                    "name": r.name,
-                    "scenario": display_path(r.scenario),
-                    "status": r.status,
-                    "inputs_digest": r.inputs_digest,
-                    "seconds": round(r.seconds, 3),
-                    "error": r.error,
-                }
-                for r in self.runs
-            ],
-            "comparison": {k: v.name for k, v in self.comparison.items()},
-            "comparison_error": self.comparison_error,
-            "notes": list(self.notes),
-        }
-
-
-# --------------------------------------------------------------------------------------------
-# Planning the batch
-
-
-def _code_digest() -> str:
-    """Digest of the package's source: an editable install keeps its version number while
-    the engine changes, and a changed engine must re-run the scenarios."""
-    return inputs_digest(sorted(Path(__file__).resolve().parent.rglob("*.py")))
-
-
-def _scenario_dependencies(scenario: Path) -> list[Path]:
-    """The scenario file and every file it depends on (``planning.scenario_inputs``)."""
-    try:
-        from planning import scenario_inputs
-    except ImportError:
-        return [scenario]
-    try:
-        deps = [Path(p) for p in scenario_inputs(scenario)]
-    except Exception:  # broad on purpose: an invalid scenario fails in its notebook, with the real message
-        return [scenario]
-    return [scenario, *(p for p in deps if p.resolve() != scenario)]
-
-
-def _prepare_job(
-    scenario: Path,
-    notebook: Path,
-    out_root: Path,
-    parameters: dict[str, Any],
-    version: str,
-    code_digest: str,
-) -> dict[str, Any]:
-    deps = list(dict.fromkeys(p.resolve() for p in _scenario_dependencies(scenario)))
-    inputs = [{"path": display_path(p), "sha256": file_sha256(p)} for p in [*deps, notebook]]
-    digest = inputs_digest(
-        [*deps, notebook],
-        extra={
-            "parameters": parameters,
-            "package_version": version,
-            "code_digest": code_digest,
-        },
-    )
-    return {
-        "name": scenario.stem,
-        "scenario": str(scenario),
-        "notebook": str(notebook),
-        "out_root": str(out_root),
-        "parameters": dict(parameters, scenario_path=str(scenario)),
-        "digest": digest,
-        "inputs": inputs,
-        "package_version": version,
-        "code_digest": code_digest,
-    }
-
-
-def _stored_digest(folder: Path) -> str | None:
-    """``batch.inputs_digest`` of a complete, successful, whole previous run in ``folder``."""
-    if not all((folder / f).exists() for f in REQUIRED_OUTPUTS) or not verify(folder).whole:
-        return None
-    try:
-        batch = json.loads((folder / MANIFEST_JSON).read_text(encoding="utf-8")).get("batch", {})
-    except (OSError, ValueError, AttributeError):
-        return None
-    if not isinstance(batch, dict) or batch.get("status") != "ok":
-        return None
-    return batch.get("inputs_digest")
-
-
-def _clean_stale(out_root: Path) -> list[str]:
-    """Remove the work folders of interrupted batches (their ``owner.json`` names a process of
-    this host that is gone); nothing else — a person's ``.tmp-*`` or ``.old-*`` stays."""
-    return clean_stale_work(out_root)
-
-
-@contextlib.contextmanager
-def _batch_lock(out_root: Path) -> Iterator[None]:
-    """One batch at a time per output folder: two batches would install the same scenarios
-    and each rewrite the folder's manifest. A lock left by a killed batch (its process gone)
-    is taken over; anything else at that name is never removed."""
-    lock = out_root / _LOCK_NAME
-    me = {"command": "batch", "pid": os.getpid(), "host": socket.gethostname()}
-    for _ in range(2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            try:
-                held = json.loads(lock.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                held = None
-            if isinstance(held, dict) and is_dead_owner(held):
-                lock.unlink(missing_ok=True)  # left by a killed batch
-                continue
-            pid = held.get("pid") if isinstance(held, dict) else "?"
-            raise PlanningInputError(
-                out_root, "out", "an output folder that no other batch is writing to",
-                f"locked by process {pid} (delete {lock} if no batch is running)",
-                message_vi=(f"thư mục {out_root} đang được lô khác (tiến trình {pid}) ghi "
-                            f"vào; nếu không có lô nào đang chạy, hãy xoá {lock}"),
-            ) from None
-        with os.fdopen(fd, "w") as fh:
-            fh.write(json.dumps(me))
-        break
-    try:
-        yield
-    finally:
-        lock.unlink(missing_ok=True)
-
-
-def _validate(
-    scenarios: Sequence[str | os.PathLike[str]],
-    notebook: Path,
-    workers: int,
-    executor: str,
-    lang: str,
-) -> list[Path]:
-    if lang not in ("vi", "en"):
-        raise PlanningInputError("batch", "lang", "'vi' or 'en'", lang,
-                                 message_vi=f"ngôn ngữ phải là 'vi' hoặc 'en', nhận: {lang}")
-    if executor not in ("process", "thread", "dask"):
-        raise PlanningInputError("batch", "executor", "'process', 'thread' or 'dask'", executor,
-                                 message_vi=f"executor phải là process, thread hoặc dask, nhận: {executor}")
-    if workers < 1:
-        raise PlanningInputError("batch", "workers", "a whole number ≥ 1", workers,
-                                 message_vi=f"số tiến trình phải ≥ 1, nhận: {workers}")
-    if not scenarios:
-        raise PlanningInputError("batch", "scenarios", "at least one scenario file",
-                                 message_vi="cần ít nhất một tệp kịch bản")
-    if not notebook.is_file():
-        raise PlanningInputError(notebook, "notebook", "an existing notebook file",
-                                 message_vi=f"không tìm thấy sổ tay {notebook}")
-    paths = [Path(s).resolve() for s in scenarios]
-    seen: dict[str, Path] = {}
-    for p in paths:
-        if not p.is_file():
-            raise PlanningInputError(p, "scenarios", "an existing scenario file",
-                                     message_vi=f"không tìm thấy tệp kịch bản {p}")
-        if p.stem.startswith("."):
-            raise PlanningInputError(p, "scenarios", "a file name not starting with '.'", p.name,
-                                     message_vi=f"tên tệp kịch bản không được bắt đầu bằng '.': {p.name}")
-        if p.stem in seen and seen[p.stem] != p:
-            raise PlanningInputError(
-                p, "scenarios", "scenario files with distinct names (the name is the output folder)",
-                f"{seen[p.stem]} and {p}",
-                message_vi=f"hai tệp kịch bản trùng tên {p.stem}: {seen[p.stem]} và {p}",
-            )
-        seen[p.stem] = p
-    # The same file given twice is run once.
-    return list(dict.fromkeys(paths))
-
 
 
 # --------------------------------------------------------------------------------------------
@@ -501,7 +252,7 @@ def run_batch(
     for p in paths:
         check_target(out_root / p.stem, "batch", overwrite=overwrite)
     out_root.mkdir(parents=True, exist_ok=True)
-    version, code = package_version(), _code_digest()
+    version, code = package_version(), batch_plan._code_digest()  # module attribute: tests replace it
     parameters = {"draws": draws, "seed": seed, "lang": lang}
 
     with _batch_lock(out_root):

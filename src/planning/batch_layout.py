@@ -6,6 +6,8 @@ One concept: where things are in ``out_dir`` (see :mod:`planning.batch` for the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from planning.atomic import TMP_PREFIX
@@ -34,3 +36,20 @@ REQUIRED_OUTPUTS = (REPORT_IPYNB, REPORT_HTML, SUMMARY_CSV, MANIFEST_JSON)
 # lock too, so that a folder holding only a killed batch's lock still counts as empty.
 _TMP_PREFIX = TMP_PREFIX
 _LOCK_NAME = f"{TMP_PREFIX}batch.lock"
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    """What happened to one scenario in a batch."""
+
+    scenario: Path
+    """The scenario file (absolute)."""
+    name: str
+    """The scenario's stem, which is also its output folder's name."""
+    status: Status
+    out_dir: Path
+    """``<batch out_dir>/<name>``."""
+    inputs_digest: str
+    seconds: float = 0.0
+    error: str | None = None
+    """Bilingual message naming the scenario file and the failing cell (failed runs only)."""

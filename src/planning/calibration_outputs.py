@@ -183,7 +183,8 @@ def estimates_display(est: pd.DataFrame, lang: Lang = "vi") -> pd.DataFrame:
     """A calibration's ``estimates.csv`` for planners: name, prior and posterior ranges,
     identified (the same table for a fresh fit and a shipped one)."""
     from planning.i18n import label
-    from planning.reporting import _table, fmt_number
+    from planning.numbers import fmt_number
+    from planning.tables import kind_table as _table
 
     est = est[est["role"] != "latent"]
     names = {NEAR_SHARE: ("Tỷ lệ cận nghèo đầu kỳ (trong nghèo + cận nghèo)", "Near-poor share at the start"),
@@ -220,7 +221,7 @@ def plot_fit(fit: pd.DataFrame, lang: Lang = "vi", ax: Any = None) -> Any:
     """Observed poor rates and the model's 90 % band, per unit, from a ``fit.csv`` table."""
     import matplotlib.pyplot as plt
 
-    from planning.reporting import _pct_axis
+    from planning.chart_axes import pct_axis as _pct_axis
 
     fit = fit[fit["share"] == "poor"]
     if ax is None:

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter
 
+from planning.chart_axes import pct_axis, year_axis
 from planning.i18n import Lang, label
 from planning.numbers import check_lang as _check_lang
 from planning.numbers import fmt_number, fmt_pct
@@ -42,15 +43,8 @@ __all__ = ["district_fan", "district_history", "near_poor_chart", "spending_char
 _C_MEAN, _C_PLAN, _C_TARGET, _C_NEAR, _C_HIST = "#1f5fa8", "#d9822b", "#c0392b", "#6a8d2f", "#333333"
 
 
-def _pct_axis(ax: Axes, lang: Lang, digits: int = 0, axis: str = "y") -> None:
-    """Percent ticks on a share axis; steps of 1, 2 or 5 so whole percentages stay exact."""
-    a = ax.yaxis if axis == "y" else ax.xaxis
-    a.set_major_locator(MaxNLocator(nbins=6 if axis == "x" else "auto", steps=[1, 2, 5, 10]))
-    a.set_major_formatter(FuncFormatter(lambda v, _pos: fmt_pct(v, lang, digits)))
-
-
-def _year_axis(ax: Axes) -> None:
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+_pct_axis = pct_axis
+_year_axis = year_axis
 
 
 def _plan_label(years: Sequence[int], values: Sequence[float], lang: Lang) -> str:

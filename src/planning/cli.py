@@ -288,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     op.add_argument("--by-year", action="store_true", help="also choose each year's amounts")
     common(op)
     overwrite(op)
-    op.set_defaults(handler=_delegate("planning.optimize:cli_main"))
+    op.set_defaults(handler=_delegate("planning.optimize_cli:cli_main"))
 
     un = sub.add_parser("uncertainty", help="Latin hypercube uncertainty and sensitivity / phân tích bất định")
     un.add_argument("scenario")

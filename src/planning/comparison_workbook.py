@@ -37,7 +37,7 @@ from planning.notebook_exec import _atomic_write
 from planning.paths import display_path
 
 if TYPE_CHECKING:
-    from planning.batch import ScenarioRun
+    from planning.batch_layout import ScenarioRun
 
 # Excel sheet names: at most 31 characters and none of []:*?/\ (checked in the tests).
 SHEET_NAMES: dict[str, dict[str, str]] = {

@@ -52,7 +52,7 @@ from planning.microsim_synthesis import (
 from planning.standards import load_standard
 
 if TYPE_CHECKING:
-    from planning.runner import Prepared
+    from planning.prepared import Prepared
 
 __all__ = [
     "DECOMPOSITION", "E", "N", "O", "OUTPUTS", "P",

@@ -31,7 +31,6 @@ Money is million VND; rates are shares in [0, 1].
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import time
@@ -54,9 +53,9 @@ from planning.allocation_search import (
 from planning.baseline import Baseline
 from planning.constraints import Constraints, _with_rule, load_constraints, rule_amounts
 from planning.errors import PlanningInputError
-from planning.explanation import ExplanationMixin, _explain, _num, _pct
+from planning.explanation import ExplanationMixin, _explain, _pct
 from planning.i18n import label
-from planning.paths import display_path, relative_path
+from planning.paths import relative_path
 from planning.results import Result
 from planning.runner import Prepared, prepare, run_prepared
 from planning.target import MAX_SCALE
@@ -291,44 +290,5 @@ def prepared_on_baseline(prep: Prepared, baseline: Baseline, *, budget_scale: fl
     return replace(b, amounts=amounts)
 
 
-# ------------------------------------------------------------------------------------------
-# Command line
-
-
-def cli_main(args: argparse.Namespace) -> int:
-    """``planning optimize SCENARIO --out DIR [--objective ...] [--probability P]``."""
-    from planning.cli import _print_table, district_table
-    from planning.outputs import check_target
-
-    lang = getattr(args, "lang", "vi")
-    overwrite = getattr(args, "overwrite", False)
-    check_target(Path(args.out), "optimize", overwrite=overwrite)  # refused before the search, not after
-    # Optional flags (used when the parser defines them): --constraints FILE.yaml, --target RATE,
-    # --max-scale X, --by-year.
-    cons = load_constraints(args.constraints) if getattr(args, "constraints", None) else Constraints()
-    if getattr(args, "by_year", False):
-        cons = replace(cons, by_year=True)
-    opt = optimize(args.scenario, objective=args.objective, probability=args.probability,
-                   draws=args.draws, seed=args.seed, constraints=cons, target=getattr(args, "target", None),
-                   max_scale=getattr(args, "max_scale", None) or MAX_SCALE)
-    out = opt.write(args.out, overwrite=overwrite)
-    vi = lang == "vi"
-    r = opt.result
-    print(f"{r.title['vi'] if vi else r.title['en']} — {'tối ưu' if vi else 'optimised'} ({opt.objective}; "
-          f"{r.draws} {'lần mô phỏng' if vi else 'draws'}, seed {r.seed})")
-    _print_table(district_table(r, lang))
-    comp = opt.comparison()
-    show = pd.DataFrame({
-        ("Phân bổ" if vi else "Allocation"): comp["allocation"],
-        ("Tỷ lệ nghèo TB" if vi else "Mean rate"): [_pct(v, lang) for v in comp["poverty_rate_end_mean"]],
-        "P(<target)": [_pct(v, lang) for v in comp["prob_below_target"]],
-        ("Tổng (triệu đồng)" if vi else "Total (million VND)"): [_num(v, lang) for v in comp["total_spending"]],
-    })
-    _print_table(show)
-    print(opt.message(lang))
-    print(f"{'kết quả ghi tại' if vi else 'written to'} {display_path(out)}")
-    return 0
-
-
-__all__ = ["BUILTIN_RULES", "OBJECTIVES", "Candidate", "Constraints", "Optimisation", "Settings", "cli_main",
+__all__ = ["BUILTIN_RULES", "OBJECTIVES", "Candidate", "Constraints", "Optimisation", "Settings",
            "load_constraints", "optimize", "prepared_on_baseline", "rule_amounts"]

@@ -217,7 +217,7 @@ def compare(monitoring: Monitoring, *, data: Path | None = None, units: Units | 
 
 
 def _gap(t: Target, value: float, path: float, lang: str) -> str:
-    from planning.reporting import fmt_number
+    from planning.numbers import fmt_number
 
     gap = abs(value - path)
     if t.unit == "percent":

@@ -24,8 +24,7 @@ text) so that :func:`styled` formats them in the language's number style (Vietna
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -36,6 +35,7 @@ from pandas.io.formats.style import Styler
 from planning.i18n import Lang, label
 from planning.numbers import check_lang, fmt_number, fmt_pct, standard_name
 from planning.report_text import headline_html
+from planning.tables import Kind, formatter, kind_table
 
 if TYPE_CHECKING:
 
@@ -58,7 +58,6 @@ __all__ = [
     "styled",
 ]
 
-Kind = Literal["rate", "prob", "money", "count", "pp", "year", "text"]
 
 #: the flows of the commune engine shown next to the headcount (summary column → label key)
 FLOWS: dict[str, str] = {
@@ -77,27 +76,8 @@ _INFLOWS = ("re_poor_mean", "new_poor_mean", "reclassified_poor_mean")
 _check_lang = check_lang
 
 
-def _formatter(kind: Kind, lang: Lang) -> Any:
-    if kind == "rate":
-        return lambda v: fmt_pct(v, lang, 1)
-    if kind == "prob":
-        return lambda v: fmt_pct(v, lang, 0)
-    if kind == "money":
-        return lambda v: fmt_number(v, lang, 0)
-    if kind == "count":
-        return lambda v: fmt_number(v, lang, 0)
-    if kind == "pp":
-        return lambda v: fmt_number(v, lang, 1, sign=True)
-    if kind == "year":
-        return lambda v: "—" if pd.isna(v) else str(int(v))
-    return lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
-
-
-def _table(columns: Sequence[tuple[str, Kind, Iterable[Any]]], index: Sequence[str] | None = None) -> pd.DataFrame:
-    """A DataFrame from (header, kind, values) triples; kinds go to ``attrs['formats']``."""
-    df = pd.DataFrame({h: list(v) for h, _, v in columns}, index=list(index) if index is not None else None)
-    df.attrs["formats"] = {h: k for h, k, _ in columns}
-    return df
+_formatter = formatter
+_table = kind_table
 
 
 class StyledTable(Styler):

@@ -192,7 +192,7 @@ def _md(df: pd.DataFrame) -> str:
 
 def counts_table(review: Review, units: Units, lang: str = "vi") -> pd.DataFrame:
     """The counts as text in ``lang``: district, each new commune, then its former units."""
-    from planning.reporting import fmt_number, fmt_pct
+    from planning.numbers import fmt_number, fmt_pct
 
     t = review.totals(units)
     k = 0 if lang == "vi" else 1
@@ -211,7 +211,7 @@ def counts_table(review: Review, units: Units, lang: str = "vi") -> pd.DataFrame
 
 
 def _plan_table(result: Any, lang: str) -> pd.DataFrame:
-    from planning.reporting import fmt_pct
+    from planning.numbers import fmt_pct
 
     s = result.summary()
     d = s[s["level"] == "district"]
@@ -227,7 +227,7 @@ def _plan_table(result: Any, lang: str) -> pd.DataFrame:
 
 def review_report(o: ReviewOutcome) -> str:
     """The bilingual Markdown summary (Vietnamese part, then English part): no file names."""
-    from planning.reporting import fmt_number, fmt_pct
+    from planning.numbers import fmt_number, fmt_pct
 
     r, u = o.review, o.units
     n = int(r.counts["households"].sum())

@@ -24,7 +24,6 @@ from pydantic import ValidationError
 
 from planning.errors import PlanningInputError
 from planning.paths import data_dir, display_path
-from planning.scenario import RULES, Scenario
 from planning.scenario_excel_cells import CellReader
 from planning.scenario_excel_layout import (
     ASSUMPTION_COLUMNS,
@@ -47,6 +46,7 @@ from planning.scenario_excel_layout import (
     assumption_roots,
     sheet_name,
 )
+from planning.scenario_schema import RULES, Scenario
 
 __all__ = ["read_allocation_sheet", "read_scenario_workbook"]
 

@@ -5,13 +5,29 @@ markdown report and the cost curve. Numbers in each language's one format (vi 1.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
+
+import pandas as pd
 
 from planning.i18n import Lang
-from planning.reporting import fmt_number, fmt_pct
+from planning.numbers import fmt_number, fmt_pct
 
-if TYPE_CHECKING:
-    from planning.target import WhatItTakes
+
+class WhatItTakes(Protocol):
+    """What the text needs of :class:`planning.target.WhatItTakes` (a protocol, so that the
+    answer can call its text without the text importing the answer back)."""
+
+    prep: Any
+    curve: pd.DataFrame
+    thresholds: pd.DataFrame
+    breakeven: pd.DataFrame
+    decomposition: pd.DataFrame
+
+    @property
+    def target(self) -> float: ...
+
+    @property
+    def end_year(self) -> int: ...
 
 #: labels of the decomposition parts and breakeven assumptions
 PARTS = {

@@ -368,7 +368,7 @@ def status_of(target: Target, year: int, value: float | None, path_value: float 
 def format_value(target: Target, value: float | None, lang: str = "vi", digits: int | None = None) -> str:
     """``value`` in the language's number style with its unit: ``6,4%`` / ``6.4%`` (percent,
     one decimal by default), ``16.000 người`` / ``16,000 persons``; an em dash when missing."""
-    from planning.reporting import fmt_number, fmt_pct
+    from planning.numbers import fmt_number, fmt_pct
 
     lang_ = "vi" if lang == "vi" else "en"
     if value is None or (isinstance(value, float) and math.isnan(value)):

@@ -46,7 +46,7 @@ def _data_file_checks() -> dict[str, Callable[[Path], object]]:
     from planning.targets import load_targets
 
     def calibration(path: Path) -> object:
-        from planning.calibration import load_settings
+        from planning.calibration_files import load_settings
 
         return load_settings(path.parent)
 
@@ -143,7 +143,7 @@ def validate_file(path: Path) -> list[str]:
             if isinstance(raw, dict) and ("allocation" in raw or "extends" in raw or "budget" in raw):
                 prepare(path, draws=1)  # the scenario with its data, table, overrides and calibration
             elif name == "calibration.yaml" and not in_data_folder:
-                from planning.calibration import load_calibration
+                from planning.calibration_files import load_calibration
 
                 load_calibration(path, source=shown)  # written by planning calibrate, with its posterior
             elif name in checks and (in_data_folder or name in ("targets.yaml", "calibration.yaml")):
