@@ -21,7 +21,7 @@ import argparse
 import statistics
 import time
 
-from planning.dashboard import Dashboard
+from planning.frontends.dashboard import Dashboard
 
 
 def _stats(times: list[float]) -> str:

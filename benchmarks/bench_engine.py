@@ -5,7 +5,7 @@
 Cases: the district at the dashboard's size (11 units × 6 years × 300 draws), target < 0.3 s
 (a slider answered within the dashboard's response time); the district at a report's size
 (1,000 draws) and at 10,000 draws; a national-scale synthetic set (10,000 units × 6 years ×
-100 draws). Time is the best of ``--repeat`` runs of ``planning.engine.project`` (inputs
+100 draws). Time is the best of ``--repeat`` runs of ``planning.models.engine.project`` (inputs
 prepared beforehand); peak memory is what tracemalloc sees NumPy allocate during one run.
 
 The distribution engine keeps a 60-bin income histogram per unit and draw, about 40 times the
@@ -24,9 +24,9 @@ from dataclasses import replace
 import numba
 import numpy as np
 
-from planning.baseline import synthetic_baseline
-from planning.engine import project
-from planning.runner import prepare
+from planning.models.engine import project
+from planning.models.runner import prepare
+from planning.stores.baseline import synthetic_baseline
 
 YEARS = 6
 

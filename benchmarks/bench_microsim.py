@@ -1,4 +1,4 @@
-"""Benchmark of the household microsimulation (planning.microsim).
+"""Benchmark of the household microsimulation (planning.models.microsim).
 
 Run: ``.venv/bin/python benchmarks/bench_microsim.py`` (add ``--skip-large`` to leave out the
 1,000,000-household case). Prints one row per case: households, years, draws, wall and CPU seconds,
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 import planning
-from planning import microsim
+from planning.models import microsim
 
 SEED = 20261126
 # The shipped plan runs 2026-2030; a sixth year (2031, Decree 351/2025 kept) makes the

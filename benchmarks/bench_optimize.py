@@ -6,7 +6,7 @@ Run: ``.venv/bin/python benchmarks/bench_optimize.py [--draws 1000] [--big 500]`
 Prints one row per case: communes, components, draws (all / used while searching),
 iterations, engine cells evaluated, seconds, the optimised and the best built-in rule's
 mean end-year district poverty rate, target and met. The 500-commune case uses
-``planning.baseline.synthetic_baseline`` (made-up communes, never to be reported) with the
+``planning.stores.baseline.synthetic_baseline`` (made-up communes, never to be reported) with the
 district plan's budget scaled by households. Timings are wall-clock on this machine and vary
 with its load; compare runs on the same machine only.
 """
@@ -18,9 +18,9 @@ import time
 
 import pandas as pd
 
-from planning.baseline import synthetic_baseline
-from planning.optimize import BUILTIN_RULES, OPTIMUM, optimize, prepared_on_baseline
-from planning.runner import prepare
+from planning.analyses.optimize import BUILTIN_RULES, OPTIMUM, optimize, prepared_on_baseline
+from planning.models.runner import prepare
+from planning.stores.baseline import synthetic_baseline
 
 SCENARIO = "scenarios/district_plan.yaml"
 

@@ -19,10 +19,10 @@ from collections.abc import Callable
 
 import numba
 
-from planning.calibration_outputs import calibrate
-from planning.recovery import recovery_check, synthetic_problem
-from planning.runner import prepare
-from planning.target import LEVELS, _Evaluator, cost_curve, what_it_takes
+from planning.analyses.calibration_outputs import calibrate
+from planning.analyses.recovery import recovery_check, synthetic_problem
+from planning.analyses.target import LEVELS, _Evaluator, cost_curve, what_it_takes
+from planning.models.runner import prepare
 
 PLAN = "scenarios/district_plan.yaml"
 

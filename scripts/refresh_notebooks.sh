@@ -25,4 +25,4 @@ if [ "${#notebooks[@]}" -eq 0 ]; then
   echo "Không có sổ nào trong notebooks/ / no notebooks found in notebooks/" >&2
   exit 1
 fi
-exec "$PY" -m planning.batch refresh "${notebooks[@]}"
+exec "$PY" -m planning.frontends.batch refresh "${notebooks[@]}"

@@ -29,7 +29,7 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
-from planning.cli import main
+from planning.frontends.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 #: letters only Vietnamese text has (the message's Vietnamese part)
@@ -204,9 +204,9 @@ def hh(row: int, col: str, value: str) -> Edit:
 def monitoring(unit: str, target: str, year: int, period: str, value: Any) -> Edit:
     """``lists/monitoring.xlsx``: the illustrative monitoring workbook with one cell typed in."""
     def edit(root: Path) -> None:
-        from planning.monitoring import cell_address
-        from planning.targets import load_targets
-        from planning.units import load_units
+        from planning.stores.monitoring import cell_address
+        from planning.stores.targets import load_targets
+        from planning.stores.units import load_units
 
         (root / "lists").mkdir(exist_ok=True)
         wb = load_workbook(FIXTURES / "monitoring_illustrative.xlsx")
@@ -634,7 +634,7 @@ CASES: list[Case] = [
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project copy: ``data/`` (without the build scripts), the district plan as
     ``scenarios/plan.yaml`` written the way the shipped one is, and its workbook."""
-    from planning.scenario_excel import write_scenario_workbook
+    from planning.frontends.scenario_excel import write_scenario_workbook
 
     root = tmp_path_factory.mktemp("pristine")
     shutil.copytree(ROOT / "data", root / "data", ignore=shutil.ignore_patterns("build", "README.md"))
@@ -742,8 +742,8 @@ def test_bad_input_through_the_command(case_id: str, pristine: Path, tmp_path: P
 def test_the_python_api_and_the_dashboard_refuse_the_same_inputs(case_id: str, pristine: Path,
                                                                   tmp_path: Path) -> None:
     import planning
-    from planning.dashboard import Dashboard
-    from planning.errors import PlanningInputError
+    from planning.basics.errors import PlanningInputError
+    from planning.frontends.dashboard import Dashboard
 
     case = next(c for c in CASES if c.id == case_id)
     root = tmp_path / "project"

@@ -1,4 +1,4 @@
-"""Tests of planning.batch and planning.hashing.
+"""Tests of planning.frontends.batch and planning.basics.hashing.
 
 They run small throwaway notebooks written into tmp_path (a parameters cell and a cell that
 writes summary.csv / manifest.json / outcomes.json), so they test the batch machinery
@@ -24,8 +24,11 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from planning import batch, batch_plan
-from planning.batch import (
+from planning.basics.errors import PlanningInputError
+from planning.basics.hashing import file_sha256, inputs_digest, json_digest
+from planning.basics.outputs import verify
+from planning.frontends import batch, batch_plan
+from planning.frontends.batch import (
     SHEET_NAMES,
     BatchReport,
     ScenarioRun,
@@ -33,9 +36,6 @@ from planning.batch import (
     run_batch,
     write_comparison_tables,
 )
-from planning.errors import PlanningInputError
-from planning.hashing import file_sha256, inputs_digest, json_digest
-from planning.outputs import verify
 
 # ------------------------------------------------------------------------------------------
 # Throwaway notebooks and scenarios
@@ -347,7 +347,7 @@ def test_killed_batch_leaves_no_half_written_output(tmp_path: Path, report_nb: P
     scen = _scenario(tmp_path / "s", "slow", rate=0.1, hold_file=str(hold))
     out = tmp_path / "out"
     code = textwrap.dedent(f"""
-        from planning.batch import run_batch
+        from planning.frontends.batch import run_batch
         run_batch([{str(scen)!r}], {str(out)!r}, notebook={str(report_nb)!r},
                   comparison_notebook=None, progress=False)
     """)

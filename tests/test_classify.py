@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from planning.classify import (
+from planning.basics.errors import PlanningInputError, PlanningInputErrors
+from planning.models.classify import (
     IDENTIFIER_COLUMNS,
     REQUIRED_COLUMNS,
     STATUSES,
@@ -18,8 +19,7 @@ from planning.classify import (
     read_households,
     status_counts,
 )
-from planning.errors import PlanningInputError, PlanningInputErrors
-from planning.standards import load_standard
+from planning.stores.standards import load_standard
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BOUNDARIES = FIXTURES / "households_boundaries.csv"
@@ -389,7 +389,7 @@ def test_cli_writes_a_manifest_without_personal_data(tmp_path):
     import json
     from types import SimpleNamespace
 
-    from planning.classify import cli_main
+    from planning.models.classify import cli_main
 
     src = tmp_path / "hh.csv"
     src.write_text("household_id,commune,area,members,income_per_capita_month,ho_ten,"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from planning.cli import main
+from planning.frontends.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = str(ROOT / "scenarios" / "district_plan.yaml")

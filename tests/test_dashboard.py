@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 import yaml
 
-from planning.dashboard import ASSUMPTIONS, Dashboard
-from planning.i18n import label
-from planning.runner import prepare, run_prepared
+from planning.basics.i18n import label
+from planning.frontends.dashboard import ASSUMPTIONS, Dashboard
+from planning.models.runner import prepare, run_prepared
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "scenarios" / "district_plan.yaml"
@@ -244,7 +244,7 @@ def test_budget_rule_and_priorities_sit_together_on_the_first_tab(dash: Dashboar
 
 
 def test_introduction_speaks_to_planners(dash: Dashboard) -> None:
-    from planning.printable import planner_problems
+    from planning.frontends.printable import planner_problems
 
     text = dash.intro.value
     for words in ("thanh trượt", "Đọc biểu đồ", "Khả năng đạt dưới 1%", "minh hoạ", "không phải bản đồ ranh giới"):

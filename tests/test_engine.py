@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import planning
-from planning.engine import OUTPUTS, project, start_counts
-from planning.errors import PlanningInputError
-from planning.runner import prepare, run_prepared
+from planning.basics.errors import PlanningInputError
+from planning.models.engine import OUTPUTS, project, start_counts
+from planning.models.runner import prepare, run_prepared
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +154,7 @@ def test_a_commune_specific_shock_hits_only_that_commune(scenario):
 def test_national_scale_synthetic_baseline_runs(prep):
     from dataclasses import replace
 
-    from planning.baseline import synthetic_baseline
+    from planning.stores.baseline import synthetic_baseline
 
     b = synthetic_baseline(300, seed=3)
     amounts = np.full((300, len(prep.book.ids), 5), 50.0)
@@ -184,7 +184,7 @@ def test_start_reproduces_the_baseline_review_exactly(prep):
 def test_non_poor_are_as_deprived_as_the_deprivation_data_say(prep):
     """The per-commune copula correlation makes the unlisted households as multiply deprived as
     data/deprivation_rates.csv implies (where the 0.95 cap does not bind), at the modes."""
-    from planning.standards import load_standard
+    from planning.stores.standards import load_standard
 
     mode = prepare(prep.loaded, draws=1, sampling="mode")
     std = load_standard(mode.baseline_standard)
@@ -217,7 +217,7 @@ def test_growth_alone_follows_the_lognormal_headcount(prep):
 
     from scipy.special import ndtr, ndtri
 
-    from planning.engine import start_parameters
+    from planning.models.engine import start_parameters
 
     d = _bare(prep, growth=np.array([0.08]))
     inputs = replace(prep.engine_inputs(np.zeros_like(prep.amounts)),
@@ -249,7 +249,7 @@ def test_the_relative_pace_of_decline_speeds_up(prep):
 
 
 def test_decomposition_adds_up_to_the_poor_and_matches_a_plain_run(prep):
-    from planning.engine import DECOMPOSITION
+    from planning.models.engine import DECOMPOSITION
 
     inputs, d = prep.engine_inputs(), prep.engine_draws()
     plain = project(inputs, d, outputs=("poor", "near_poor"))

@@ -27,9 +27,9 @@ import numpy as np
 import pytest
 
 import planning
-from planning import microsim as ms
-from planning.engine import project
-from planning.paths import scenarios_dir
+from planning.basics.paths import scenarios_dir
+from planning.models import microsim as ms
+from planning.models.engine import project
 
 SEED = 20261126
 DRAWS = 120  # the household noise on the mean is ~0.02 pp here; the test takes ~15 s in all

@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 from test_batch import REPORT_CELL, _notebook, _scenario
 
-from planning.outputs import EXIT_NOT_WHOLE, WORK_PREFIX, clean_stale_work, verify
+from planning.basics.outputs import EXIT_NOT_WHOLE, WORK_PREFIX, clean_stale_work, verify
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "scenarios" / "district_plan.yaml"
@@ -146,7 +146,7 @@ def test_killed_runs_leave_absent_whole_or_flagged_results(tmp_path: Path) -> No
 BATCH = """
 import sys
 from pathlib import Path
-from planning import batch
+from planning.frontends import batch
 batch._code_digest = lambda: "0" * 64
 scen, out, nb = sys.argv[1:4]
 batch.run_batch(sorted(Path(scen).glob("*.yaml")), Path(out), notebook=Path(nb), comparison_notebook=None,
@@ -165,8 +165,8 @@ def _user_files(out: Path) -> dict[str, str]:
 
 
 def test_killed_batches_leave_whole_or_absent_scenarios_and_user_files(tmp_path: Path) -> None:
-    from planning import batch
-    from planning.batch import run_batch
+    from planning.frontends import batch
+    from planning.frontends.batch import run_batch
 
     rng = random.Random(SEED + 1)
     nb = _notebook(tmp_path / "report.ipynb",

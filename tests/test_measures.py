@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planning.classify import classify_households, read_households
-from planning.errors import PlanningInputError
-from planning.measures import alkire_foster, headcounts, income_poverty_gap
+from planning.basics.errors import PlanningInputError
+from planning.models.classify import classify_households, read_households
+from planning.models.measures import alkire_foster, headcounts, income_poverty_gap
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

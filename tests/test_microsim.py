@@ -1,4 +1,4 @@
-"""Household microsimulation (planning.microsim): synthetic population, projection, money.
+"""Household microsimulation (planning.models.microsim): synthetic population, projection, money.
 
 Every test is seeded; tolerances are stated where a quantity is statistical. Money: million
 VND; incomes VND/person/month; counts households; "pp" percentage points.
@@ -15,12 +15,12 @@ import pytest
 import yaml
 
 import planning
-from planning import microsim as ms
-from planning.classify import classify_households
-from planning.errors import PlanningInputError
-from planning.microsim import DECOMPOSITION, OUTPUTS, E, N, O, P
-from planning.paths import scenarios_dir
-from planning.standards import load_standard
+from planning.basics.errors import PlanningInputError
+from planning.basics.paths import scenarios_dir
+from planning.models import microsim as ms
+from planning.models.classify import classify_households
+from planning.models.microsim import DECOMPOSITION, OUTPUTS, E, N, O, P
+from planning.stores.standards import load_standard
 
 SEED = 20261126
 DRAWS = 12

@@ -16,12 +16,12 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from planning.cli import main
-from planning.errors import PlanningInputErrors
-from planning.monitoring import LEVEL_SHEETS, cell_address, read_monitoring
-from planning.progress import compare
-from planning.targets import load_targets
-from planning.units import load_units
+from planning.analyses.progress import compare
+from planning.basics.errors import PlanningInputErrors
+from planning.frontends.cli import main
+from planning.stores.monitoring import LEVEL_SHEETS, cell_address, read_monitoring
+from planning.stores.targets import load_targets
+from planning.stores.units import load_units
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "monitoring_illustrative.xlsx"

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 import planning
-from planning import batch
+from planning.frontends import batch
 
 papermill = pytest.importorskip("papermill")
 

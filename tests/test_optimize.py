@@ -10,10 +10,7 @@ import pandas as pd
 import pytest
 
 import planning
-from planning.baseline import synthetic_baseline
-from planning.cli import main as cli_main
-from planning.errors import PlanningInputError
-from planning.optimize import (
+from planning.analyses.optimize import (
     BUILTIN_RULES,
     OPTIMUM,
     Constraints,
@@ -21,7 +18,10 @@ from planning.optimize import (
     prepared_on_baseline,
     rule_amounts,
 )
-from planning.runner import prepare
+from planning.basics.errors import PlanningInputError
+from planning.frontends.cli import main as cli_main
+from planning.models.runner import prepare
+from planning.stores.baseline import synthetic_baseline
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -184,7 +184,7 @@ def test_cli_optimize(tmp_path, capsys):
 
 
 def test_constraints_file(tmp_path):
-    from planning.optimize import load_constraints
+    from planning.analyses.optimize import load_constraints
 
     p = tmp_path / "c.yaml"
     p.write_text("need_floor_share: 0.3\ncomponent_bounds: {credit: [100, 2000]}\nby_year: true\n", encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Outputs that never destroy and never lie (planning.outputs, issue 11 item 3).
+"""Outputs that never destroy and never lie (planning.basics.outputs, issue 11 item 3).
 
 A result folder is whole or absent; a non-empty folder that is not an earlier result of the
 same command is refused unless ``--overwrite``, and then only the command's own files are
@@ -15,11 +15,8 @@ from pathlib import Path
 import pytest
 from test_batch import REPORT_CELL, _notebook, _scenario
 
-from planning import batch, batch_plan
-from planning.batch import run_batch
-from planning.cli import main
-from planning.hashing import file_sha256
-from planning.outputs import (
+from planning.basics.hashing import file_sha256
+from planning.basics.outputs import (
     EXIT_NOT_WHOLE,
     EXIT_UNCHECKABLE,
     EXIT_WHOLE,
@@ -30,6 +27,9 @@ from planning.outputs import (
     write_new_file,
     write_result_folder,
 )
+from planning.frontends import batch_plan
+from planning.frontends.batch import run_batch
+from planning.frontends.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "scenarios" / "district_plan.yaml"
@@ -151,7 +151,7 @@ def test_incomplete_earlier_result_is_taken_over(tmp_path: Path) -> None:
 def test_stopped_between_two_moves_the_folder_says_incomplete(tmp_path: Path, monkeypatch) -> None:
     """The observed defect: killed while writing, new summary.csv beside the old outcomes.json
     and a manifest that looked complete. Now the manifest says incomplete until the end."""
-    import planning.outputs as outputs
+    import planning.basics.outputs as outputs
 
     out = tmp_path / "out"
     write_result_folder(out, {"summary.csv": _text("old"), "outcomes.json": _text("old")}, command="t")

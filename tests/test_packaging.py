@@ -36,7 +36,7 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
 
 def test_console_script_and_module_entry_point():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["scripts"]["planning"] == "planning.cli:main"
+    assert project["scripts"]["planning"] == "planning.frontends.cli:main"
     out = subprocess.run([sys.executable, "-m", "planning", "--help"], capture_output=True, text=True, check=True)
     for command in ("run", "compare", "validate", "classify", "batch", "calibrate", "optimize"):
         assert command in out.stdout

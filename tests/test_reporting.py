@@ -1,4 +1,4 @@
-"""Bilingual tables and charts of planning.reporting: headers, rows, numbers, chart artists."""
+"""Bilingual tables and charts of planning.frontends.reporting: headers, rows, numbers, chart artists."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from matplotlib.figure import Figure
 
 import planning
-from planning import reporting as rp
-from planning.i18n import LABELS, label
+from planning.basics.i18n import LABELS, label
+from planning.frontends import reporting as rp
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "scenarios" / "district_plan.yaml"
@@ -345,7 +345,7 @@ def test_load_batch_and_paths_chart(tmp_path: Path) -> None:
 def test_illustrative_review_series_is_labelled_as_such():
     import matplotlib.pyplot as plt
 
-    from planning.baseline import load_baseline
+    from planning.stores.baseline import load_baseline
 
     b = load_baseline()
     assert b.series_illustrative  # the shipped 2021-2025 series is illustrative (data/README.md)
@@ -360,7 +360,7 @@ def test_illustrative_review_series_is_labelled_as_such():
 
 def test_calibration_sentence_names_what_the_figures_pin_down():
     import planning
-    from planning.reporting import calibration_sentence
+    from planning.frontends.reporting import calibration_sentence
 
     r = planning.run(Path(__file__).resolve().parents[1] / "scenarios" / "district_plan.yaml", draws=16,
                      counterfactual=False)

@@ -17,8 +17,8 @@ import nbformat
 import pytest
 from openpyxl import load_workbook
 
-from planning.cli import main
-from planning.printable import (
+from planning.frontends.cli import main
+from planning.frontends.printable import (
     PDF_UNAVAILABLE,
     chromium_path,
     export_printable_html,
@@ -197,7 +197,7 @@ def test_bad_report_arguments_are_refused(tmp_path: Path, capsys: pytest.Capture
 
 def test_batch_reports_are_printable_too(tmp_path: Path) -> None:
     """``planning batch`` (the real report and comparison notebooks): code-free HTML."""
-    from planning.batch import run_batch
+    from planning.frontends.batch import run_batch
 
     report = run_batch(SCENARIOS, tmp_path / "batch", draws=20, seed=3, lang="en", progress=False)
     assert report.ok, report.text("en")

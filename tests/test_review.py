@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planning.baseline import BASELINE_COLUMNS, load_baseline
-from planning.cli import main
-from planning.review import read_review
-from planning.review_cycle import run_review
-from planning.units import load_units
+from planning.analyses.review_cycle import run_review
+from planning.frontends.cli import main
+from planning.models.review import read_review
+from planning.stores.baseline import BASELINE_COLUMNS, load_baseline
+from planning.stores.units import load_units
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "review_synthetic.csv"

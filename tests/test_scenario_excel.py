@@ -19,12 +19,16 @@ import yaml
 from openpyxl import Workbook, load_workbook
 
 import planning
-from planning.cli import main
-from planning.errors import PlanningInputError, PlanningInputErrors
-from planning.runner import prepare
-from planning.scenario import load_scenario
-from planning.scenario_excel import read_scenario_workbook, set_number, write_scenario_workbook
-from planning.scenario_excel_layout import FIRST_ROW, ID_ROW
+from planning.basics.errors import PlanningInputError, PlanningInputErrors
+from planning.frontends.cli import main
+from planning.frontends.scenario_excel import (
+    read_scenario_workbook,
+    set_number,
+    write_scenario_workbook,
+)
+from planning.models.runner import prepare
+from planning.stores.scenario import load_scenario
+from planning.stores.scenario_excel_layout import FIRST_ROW, ID_ROW
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -388,7 +392,7 @@ def test_cli_template_validate_run_compare(tmp_path: Path, capsys) -> None:
 
 
 def test_target_and_batch_take_a_workbook(plan_xlsx: Path, tmp_path: Path, capsys) -> None:
-    from planning import batch
+    from planning.frontends import batch
 
     assert main(["target", str(plan_xlsx), "--out", str(tmp_path / "t"), "--draws", "8", "--lang", "en"]) == 0
     assert (tmp_path / "t" / "cost_curve.csv").exists()

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import planning
-from planning.errors import PlanningInputError
-from planning.scenario import load_scenario
+from planning.basics.errors import PlanningInputError
+from planning.stores.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -216,7 +216,7 @@ def test_missing_overrides_file_is_named(scenario):
 def test_calibration_drives_the_fitted_parameters(scenario):
     """With `calibration:`, the fitted parameters are joint posterior draws; the others keep
     their prior ranges; an own override wins; the result names the calibration."""
-    from planning.calibration import load_calibration
+    from planning.analyses.calibration import load_calibration
 
     cal = load_calibration(ROOT / "data" / "calibrated" / "son_la" / "calibration.yaml")
     prep = planning.prepare(scenario, draws=200, seed=5)

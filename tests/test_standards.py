@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from planning.errors import PlanningInputError, PlanningInputErrors
-from planning.standards import (
+from planning.basics.errors import PlanningInputError, PlanningInputErrors
+from planning.stores.standards import (
     Indicator,
     Standard,
     list_standards,

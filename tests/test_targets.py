@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from planning.errors import PlanningInputError
-from planning.targets import (
+from planning.basics.errors import PlanningInputError
+from planning.stores.targets import (
     STATUSES,
     format_value,
     goal_text,
@@ -90,8 +90,8 @@ def test_linear_paths_hit_the_2030_level(register):
 def test_plan_path_runs_from_the_2025_review_to_below_one_percent_in_2030():
     assert plan_path(2021, 18.9, 2.0, 2026) == pytest.approx(8.9)  # the older −2 pp a year form
     assert plan_path(2021, 18.9, 2.0, 2031) == 0.0  # never below zero
-    from planning.paths import data_dir
-    from planning.progress import _plan_reference
+    from planning.analyses.progress import _plan_reference
+    from planning.basics.paths import data_dir
 
     year, rate, step = _plan_reference(data_dir())
     assert year == 2025  # where the projections start

@@ -13,10 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planning.cli import main as cli_main
-from planning.errors import PlanningInputError
-from planning.runner import prepare
-from planning.uncertainty import (
+from planning.analyses.uncertainty import (
     BAD_YEARS,
     format_value,
     parameter_label,
@@ -25,6 +22,9 @@ from planning.uncertainty import (
     run_uncertainty,
     srrc,
 )
+from planning.basics.errors import PlanningInputError
+from planning.frontends.cli import main as cli_main
+from planning.models.runner import prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "scenarios" / "district_plan.yaml"

@@ -2,6 +2,6 @@
 
 import sys
 
-from planning.cli import main
+from planning.frontends.cli import main
 
 sys.exit(main())

@@ -291,7 +291,7 @@ def planning_app(workdir: Path, server_env: dict[str, str]) -> Iterator[dict[str
 
 HARNESS_CELLS = [
     "import ipywidgets as w",
-    # A stand-in for planning.dashboard.Dashboard: a slider and an HTML widget with the
+    # A stand-in for planning.frontends.dashboard.Dashboard: a slider and an HTML widget with the
     # same CSS class, whose text depends on the slider through a kernel-side observer.
     """budget = w.IntSlider(value=5, min=0, max=10, description="livelihood")
 prob = w.HTML()

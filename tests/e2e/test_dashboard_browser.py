@@ -6,7 +6,7 @@ Two kinds of test, kept apart on purpose:
   with class ``planning-probability``). They check the plumbing only: chromium, Playwright,
   the servers, the widget manager, the kernel round trip. If they fail, the dashboard is
   not to blame.
-* ``test_dashboard_*`` run ``notebooks/dashboard.ipynb`` (``planning.dashboard.Dashboard``):
+* ``test_dashboard_*`` run ``notebooks/dashboard.ipynb`` (``planning.frontends.dashboard.Dashboard``):
   the headline's chance appears, and moving the first budget slider with the keyboard changes
   the displayed results (the headline and the commune table). If only these fail, the
   dashboard (or the model behind it) broke.

@@ -1,0 +1,527 @@
+"""Calibration: the engine's dynamics fitted to observed series, with posterior draws.
+
+What is fitted (``FITTED``, priors = the ranges of ``data/model_parameters.yaml``): income
+growth and spread, the setback probability, loss and deprivation onset, deprivation
+resolution, the income–deprivation correlation and the bad-year probability and size. With
+them, as nuisance quantities (priors in ``data/calibration.yaml``): past programme money per
+household (when the series does not give it; it runs through the programme book, so the
+fitted dynamics are those **without** programmes and a scenario's programmes are not counted
+twice), the near-poor share at the start (when not observed), the noise of published rates and
+flows, and one uniform per year deciding whether it was a bad year (exactly as the engine
+draws them, so the fitted model is the model that generates forecasts).
+
+Likelihood: logit(observed share) ~ Normal(logit(engine share), noise²). Posterior: an
+affine-invariant ensemble sampler (``emcee``, differential-evolution moves), every walker one
+engine draw, so one step is one vectorised engine run per segment. A parameter whose 90 %
+posterior interval is wider than ``identified_width_ratio`` of its prior's is flagged as not
+identified by the data (its posterior is about its prior).
+
+A scenario names a calibration with ``calibration: DIR/calibration.yaml``; its forward runs then
+draw the fitted parameters from the posterior (``posterior_samples``). Rates are shares in
+[0, 1]; money is million VND. The settings and a written calibration are read, and checked, by
+:mod:`planning.stores.calibration_files` (its names are re-exported here).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planning.basics.errors import PlanningInputError
+from planning.basics.paths import data_dir as default_data_dir
+from planning.models.engine import Draws, EngineInputs, draws_from_samples, project
+from planning.stores.calibration_files import (
+    CalibrationFile,
+    Settings,
+    load_calibration,
+    load_settings,
+    posterior_samples,
+)
+from planning.stores.distributions import Triangular
+from planning.stores.observed import FLOWS, Segment
+from planning.stores.parameters import ModelParameters, load_model_parameters
+from planning.stores.programmes import GROUPS, ProgrammeBook, load_programme_book
+
+#: model parameters fitted (dotted names of data/model_parameters.yaml)
+FITTED: tuple[str, ...] = (
+    "income.growth", "income.log_sd", "setbacks.probability", "setbacks.income_loss",
+    "setbacks.persistent_share", "setbacks.deprivation_onset", "deprivation.resolution",
+    "deprivation.income_correlation", "bad_years.probability", "bad_years.multiplier",
+)
+SWITCH = "standard_switch.near_poor_to_poor"
+PAST_SPENDING = "calibration.past_spending"
+NEAR_SHARE = "calibration.near_poor_share"
+NOISE_RATE, NOISE_FLOW = "noise.rate", "noise.flow"
+SHARES_OUT = ("poor", "near_poor", "exits", "re_poor", "new_poor")
+_OUTPUT = {"poor": "poor", "near_poor": "near_poor", "exits": "exits", "re_poor": "re_poor", "new_poor": "new_poor"}
+_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+_DEPRIVATION_GROUP = {"poor": "poor", "near_poor": "near_poor", "newly_escaped": "non_poor"}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One fitted quantity: a model parameter, a nuisance quantity or a bad-year uniform."""
+
+    name: str
+    prior: Triangular | None  # None: uniform on (0, 1)
+    role: str  # "model", "nuisance" or "latent"
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        u = rng.random(n)
+        return u if self.prior is None else self.prior.ppf(u)
+
+    def log_pdf(self, x: np.ndarray) -> np.ndarray:
+        if self.prior is None:
+            return np.where((x > 0.0) & (x < 1.0), 0.0, -np.inf)
+        a, c, b = self.prior.low, self.prior.mode, self.prior.high
+        with np.errstate(divide="ignore", invalid="ignore"):
+            left = np.where(c > a, 2.0 * (x - a) / ((b - a) * (c - a)), np.inf)
+            right = np.where(b > c, 2.0 * (b - x) / ((b - a) * (b - c)), np.inf)
+            pdf = np.where(x < c, left, right)
+            return np.where((x >= a) & (x <= b) & (pdf > 0), np.log(pdf), -np.inf)
+
+    def interval(self, lo: float = 0.05, hi: float = 0.95) -> tuple[float, float]:
+        if self.prior is None:
+            return lo, hi
+        return float(self.prior.ppf(np.array(lo))), float(self.prior.ppf(np.array(hi)))
+
+
+# ------------------------------------------------------------------------------------------
+# The forward model: engine runs whose draws are the walkers
+
+
+@dataclass
+class _Run:
+    """One engine run of a problem: fixed inputs; the walkers are its draws."""
+
+    inputs: EngineInputs
+    years: list[int]  # calendar years of the projection steps
+    #: (obs index, unit index in the run, step, share, value, kind)
+    observations: list[tuple[int, int, int, str, float, int]]
+    unit: str  # the run's key (latent names)
+    near_share_free: bool = False
+    money_free: bool = False
+    growth_name: str | None = None  # a period's own growth (older standards' segments)
+
+
+@dataclass
+class Problem:
+    """What is fitted: quantities with priors, observations and the engine runs predicting them."""
+
+    quantities: list[Quantity]
+    observed: np.ndarray  # [obs] shares
+    kinds: np.ndarray  # [obs] 0 = stock rate, 1 = flow
+    labels: list[tuple[str, int, str]]  # (unit, year, share) per observation
+    runs: list[_Run]
+    base: dict[str, np.ndarray]  # every named sample the engine needs, at its prior mode
+    component_ids: tuple[str, ...]
+    description: str
+
+    @property
+    def names(self) -> list[str]:
+        return [q.name for q in self.quantities]
+
+    def index(self, name: str) -> int:
+        return self.names.index(name)
+
+    def draws(self, theta: np.ndarray, run: _Run) -> Draws:
+        """Engine draws for walkers ``theta`` [W, dim] in ``run``."""
+        W = theta.shape[0]
+        samples = {k: np.full(W, v[0]) for k, v in self.base.items()}
+        for j, q in enumerate(self.quantities):
+            if q.role == "model":
+                samples[f"model.{q.name}"] = theta[:, j]
+        if run.growth_name is not None:
+            samples["model.income.growth"] = theta[:, self.index(run.growth_name)]
+        shock_u = np.ones((W, len(run.years)))
+        for t, y in enumerate(run.years):
+            key = f"latent.{run.unit}.{y}"
+            if key in self.names:
+                shock_u[:, t] = theta[:, self.index(key)]
+        d = draws_from_samples(samples, self.component_ids, shock_u)
+        money = theta[:, self.index(PAST_SPENDING)] if run.money_free else None
+        near = theta[:, self.index(NEAR_SHARE)] if run.near_share_free else None
+        return Draws(**{**d.__dict__, "money_scale": money, "start_near_poor_share": near})
+
+    def run_engine(self, theta: np.ndarray, run: _Run, outputs: tuple[str, ...] = ("households", *SHARES_OUT)
+                   ) -> dict[str, np.ndarray]:
+        """Engine outputs [W, unit, year] of ``run``, one draw per walker."""
+        return project(run.inputs, self.draws(theta, run), outputs=outputs)
+
+    def predict(self, theta: np.ndarray) -> np.ndarray:
+        """[W, obs] model shares of the observations."""
+        out = np.empty((theta.shape[0], len(self.observed)))
+        for run in self.runs:
+            res = self.run_engine(theta, run)
+            hh = res["households"]
+            for i, u, step, share, _, _ in run.observations:
+                out[:, i] = res[_OUTPUT[share]][:, u, step] / hh[:, u, step]
+        return out
+
+    def log_prior(self, theta: np.ndarray) -> np.ndarray:
+        lp = np.zeros(theta.shape[0])
+        for j, q in enumerate(self.quantities):
+            lp += q.log_pdf(theta[:, j])
+        return lp
+
+    def noise(self, theta: np.ndarray) -> np.ndarray:
+        """[W, obs] noise sd on the logit scale."""
+        rate = theta[:, self.index(NOISE_RATE)]
+        flow = theta[:, self.index(NOISE_FLOW)] if NOISE_FLOW in self.names else rate
+        return np.where(self.kinds[None, :] == 1, flow[:, None], rate[:, None])
+
+    def log_posterior(self, theta: np.ndarray) -> np.ndarray:
+        theta = np.atleast_2d(theta)
+        lp = self.log_prior(theta)
+        ok = np.isfinite(lp)
+        if not ok.any():
+            return lp
+        pred = np.clip(self.predict(theta[ok]), 1e-7, 1 - 1e-7)
+        obs = np.clip(self.observed, 1e-7, 1 - 1e-7)
+        sd = self.noise(theta[ok])
+        z = (_logit(obs)[None, :] - _logit(pred)) / sd
+        ll = (-0.5 * z * z - np.log(sd) - _LOG_SQRT_2PI).sum(axis=1)
+        out = np.full(theta.shape[0], -np.inf)
+        out[ok] = lp[ok] + np.where(np.isfinite(ll), ll, -np.inf)
+        return out
+
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    return np.log(p) - np.log1p(-p)
+
+
+def _base_samples(params: ModelParameters, book: ProgrammeBook) -> dict[str, np.ndarray]:
+    return {k: np.array([v]) for k, v in {**params.fixed_values(), **book.fixed_values()}.items()}
+
+
+def _generic_caps(book: ProgrammeBook, directory: Path) -> np.ndarray:
+    """[component, group, 1] coverage caps for a unit outside the district: the district's
+    household-weighted deprivation rates (assumption, docs/model.md §9)."""
+    from planning.stores.baseline import load_baseline
+
+    b = load_baseline(directory)
+    w = b.households / b.households.sum()
+    caps = np.ones((len(book.components), len(GROUPS), 1))
+    for i, comp in enumerate(book.components):
+        for g, group in enumerate(GROUPS):
+            if comp.max_coverage is not None:
+                caps[i, g, 0] = comp.max_coverage
+            else:
+                caps[i, g, 0] = float(w @ b.deprivation_rate(comp.max_coverage_indicator, _DEPRIVATION_GROUP[group]))
+    return np.clip(caps, 1e-6, 1.0)
+
+
+# ------------------------------------------------------------------------------------------
+# Problems
+
+
+def observed_problem(segments: Sequence[Segment], *, directory: Path | None = None,
+                     settings: Settings | None = None) -> Problem:
+    """A problem fitting ``segments`` (from :mod:`planning.stores.observed`) with shared dynamics."""
+    directory = directory or default_data_dir()
+    settings = settings or load_settings(directory)
+    params = load_model_parameters(directory / "model_parameters.yaml")
+    book = load_programme_book(directory / "programmes.yaml")
+    if not segments:
+        raise PlanningInputError("<observed>", "year", "a poverty rate of the unit in at least one year", "none",
+                                 message_vi="cần tỷ lệ hộ nghèo của đơn vị ít nhất một năm")
+    # Growth belongs to a period: the segments of the latest standard share the model's
+    # income.growth (what forecasts use); each older standard has its own, same prior.
+    latest = max(segments, key=lambda s: s.start_year).standard
+    comp_ids = tuple(c.id for c in book.components)
+    missing = [c for c in book.ids if c not in settings.component_shares]
+    if missing:
+        raise PlanningInputError(settings.source_file, "past_spending.component_shares", "a share for every component",
+                                 missing[0])
+    shares = np.array([settings.component_shares[c] for c in book.ids])
+    caps = _generic_caps(book, directory)
+    quantities = [Quantity(n, params.values[f"model.{n}"], "model") for n in FITTED]
+    runs: list[_Run] = []
+    observed, kinds, labels = [], [], []
+    need_money = need_near = has_flow = False
+    for seg in segments:
+        years = seg.years
+        H = seg.households
+        amounts = np.zeros((1, len(book.ids), len(years)))
+        money_free = not seg.spending
+        for t, y in enumerate(years):
+            per_year = seg.spending.get(y) if seg.spending else None
+            amounts[0, :, t] = shares * (per_year if per_year is not None else H * 1.0)
+        need_money |= money_free
+        near_free = seg.start_near_poor is None
+        need_near |= near_free
+        inputs = EngineInputs(
+            households=np.array([H]), poor=np.array([seg.start_poor * H]),
+            near_poor=np.array([(seg.start_near_poor or 0.0) * H]), escaped=np.array([np.nan]),
+            amounts=amounts, targets=book.target_matrix(), coverage_cap=caps,
+            switch_log_ratio=np.zeros((len(years), 1)), shock_fixed=np.ones((len(years), 1)),
+            capacity_scale=book.capacity_scale_per_household, support_years=params.escaped_support_years,
+        )
+        unit_key = f"{seg.unit}|{seg.standard}"
+        obs = []
+        for y, share, value, _expected in seg.observations:
+            kind = 1 if share in FLOWS else 0
+            has_flow |= kind == 1
+            obs.append((len(observed), 0, y - seg.start_year - 1, share, value, kind))
+            observed.append(value)
+            kinds.append(kind)
+            labels.append((seg.unit, y, share))
+        growth_name = None
+        if seg.standard != latest:
+            growth_name = f"growth.{seg.standard}"
+            if growth_name not in [q.name for q in quantities]:
+                quantities.append(Quantity(growth_name, params.values["model.income.growth"], "nuisance"))
+        runs.append(_Run(inputs=inputs, years=years, observations=obs, unit=unit_key,
+                         near_share_free=near_free, money_free=money_free, growth_name=growth_name))
+        for y in years:
+            quantities.append(Quantity(f"latent.{unit_key}.{y}", None, "latent"))
+    if need_money:
+        quantities.append(Quantity(PAST_SPENDING, settings.past_spending, "nuisance"))
+    if need_near:
+        quantities.append(Quantity(NEAR_SHARE, settings.near_poor_share, "nuisance"))
+    quantities.append(Quantity(NOISE_RATE, settings.noise_rate, "nuisance"))
+    if has_flow:
+        quantities.append(Quantity(NOISE_FLOW, settings.noise_flow, "nuisance"))
+    units = sorted({s.unit for s in segments})
+    return Problem(quantities=quantities, observed=np.array(observed), kinds=np.array(kinds), labels=labels,
+                   runs=runs, base=_base_samples(params, book), component_ids=comp_ids,
+                   description=f"{', '.join(units)}: {sum(len(s.observations) for s in segments)} observations "
+                               f"in {len(segments)} segment(s)")
+
+
+# ------------------------------------------------------------------------------------------
+# Sampling
+
+
+@dataclass
+class Posterior:
+    """Posterior draws of a problem's quantities ([draw, quantity]) and how the sampler did."""
+
+    problem: Problem
+    samples: np.ndarray
+    acceptance: float
+    autocorr_steps: float | None
+    steps: int
+    walkers: int
+    seed: int
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.samples, columns=self.problem.names)
+
+    def estimates(self, width_ratio: float) -> pd.DataFrame:
+        """Per quantity: prior and posterior mean / 5 % / 50 % / 95 %, width ratio, identified."""
+        rows = []
+        for j, q in enumerate(self.problem.quantities):
+            x = self.samples[:, j]
+            p05, p50, p95 = np.percentile(x, [5, 50, 95])
+            lo, hi = q.interval()
+            ratio = (p95 - p05) / (hi - lo) if hi > lo else 1.0
+            rows.append({
+                "parameter": q.name, "role": q.role,
+                "prior_low": q.prior.low if q.prior else 0.0, "prior_mode": q.prior.mode if q.prior else float("nan"),
+                "prior_high": q.prior.high if q.prior else 1.0, "prior_p05": lo, "prior_p95": hi,
+                "mean": float(x.mean()), "p05": float(p05), "p50": float(p50), "p95": float(p95),
+                "width_ratio": float(ratio), "identified": bool(ratio < width_ratio),
+            })
+        return pd.DataFrame(rows)
+
+
+def sample_posterior(problem: Problem, *, seed: int, walkers: int, steps: int, kept_draws: int,
+                     progress: Callable[[int], None] | None = None) -> Posterior:
+    """Run the ensemble sampler; keep the second half of the chain, thinned to ``kept_draws``."""
+    import emcee
+
+    dim = len(problem.quantities)
+    if len(problem.observed) == 0:
+        # nothing observed yet: the posterior is the prior (drawn directly)
+        rng = np.random.default_rng([int(seed), 0xCA1])
+        prior = np.column_stack([q.draw(rng, kept_draws) for q in problem.quantities])
+        return Posterior(problem=problem, samples=prior, acceptance=float("nan"), autocorr_steps=None,
+                         steps=0, walkers=0, seed=int(seed))
+    walkers = max(int(walkers), 2 * dim + 2)
+    walkers += walkers % 2
+    rng = np.random.default_rng([int(seed), 0xCA1])
+    start = np.column_stack([q.draw(rng, walkers) for q in problem.quantities])
+    lp = problem.log_posterior(start)
+    for _ in range(100):  # a start with zero prior density (a triangle's edge) is redrawn
+        bad = ~np.isfinite(lp)
+        if not bad.any():
+            break
+        start[bad] = np.column_stack([q.draw(rng, int(bad.sum())) for q in problem.quantities])
+        lp[bad] = problem.log_posterior(start[bad])
+    # Stage 1 finds the posterior's region from prior draws; stage 2 restarts every walker
+    # around the best point found (an ensemble started far from a sharp mode can collapse onto a
+    # subspace and then under-cover, which the recovery check showed).
+    explore = max(steps // 3, 200)
+    latent_idx = [j for j, q in enumerate(problem.quantities) if q.role == "latent"]
+    first_moves = [(emcee.moves.DEMove(), 0.7), (emcee.moves.DESnookerMove(), 0.15)]
+    if latent_idx:
+        first_moves.append((_LatentRedraw(latent_idx), 0.15))
+    first = emcee.EnsembleSampler(walkers, dim, problem.log_posterior, vectorize=True, moves=first_moves)
+    first.random_state = np.random.RandomState(int(seed) % (2**32)).get_state()
+    first.run_mcmc(emcee.State(start, log_prob=lp), explore)
+    lps = first.get_log_prob()
+    chain1 = first.get_chain()
+    best = chain1[np.unravel_index(np.argmax(lps), lps.shape)]
+    best = _best_configuration(problem, chain1.reshape(-1, dim), lps.ravel(), best, rng)
+    # Stage 2 starts from a Gaussian shaped like the best region stage 1 found (the draws within
+    # the posterior's typical log-density range below the maximum), so the ensemble begins at
+    # the posterior's width instead of having to grow from a point.
+    flat1, lp1 = chain1[explore // 2:].reshape(-1, dim), lps[explore // 2:].ravel()
+    near = flat1[np.isfinite(lp1) & (lp1 > lp1.max() - (0.5 * dim + 3.0 * np.sqrt(0.5 * dim)))]
+    width = np.array([max(q.interval()[1] - q.interval()[0], 1e-9) for q in problem.quantities])
+    if len(near) > 2 * dim:
+        cov = np.cov(near.T) + np.diag((1e-4 * width) ** 2)
+    else:
+        cov = np.diag((0.01 * width) ** 2)
+    ball = np.empty((walkers, dim))
+    lp2 = np.full(walkers, -np.inf)
+    for _ in range(50):  # redraw walkers outside the prior's support
+        todo = ~np.isfinite(lp2)
+        if not todo.any():
+            break
+        cand = rng.multivariate_normal(best, 0.5 * cov, size=int(todo.sum()), method="svd")
+        for j in latent_idx:  # every walker starts with the best point's bad years
+            cand[:, j] = best[j] + 0.01 * min(best[j], 1.0 - best[j]) * rng.uniform(-1, 1, len(cand))
+        ball[todo] = cand
+        lp2[todo] = problem.log_posterior(cand)
+    ball[~np.isfinite(lp2)] = best
+    lp2 = problem.log_posterior(ball)
+    moves = [(emcee.moves.StretchMove(), 0.3), (emcee.moves.DEMove(), 0.4), (emcee.moves.DESnookerMove(), 0.1)]
+    latent = [j for j, q in enumerate(problem.quantities) if q.role == "latent"]
+    if latent:
+        moves.append((_LatentRedraw(latent), 0.2))
+    sampler = emcee.EnsembleSampler(walkers, dim, problem.log_posterior, vectorize=True, moves=moves)
+    sampler.random_state = first.random_state
+    state = emcee.State(ball, log_prob=lp2)
+    for i, _ in enumerate(sampler.sample(state, iterations=steps)):
+        if progress is not None and i % 100 == 0:
+            progress(i)
+    chain = sampler.get_chain(discard=steps // 2, flat=False)  # [step, walker, dim]
+    flat = chain.reshape(-1, dim)
+    if flat.shape[0] > kept_draws:
+        idx = np.linspace(0, flat.shape[0] - 1, kept_draws).round().astype(int)
+        flat = flat[idx]
+    emcee_log = logging.getLogger("emcee")
+    level = emcee_log.level
+    emcee_log.setLevel(logging.ERROR)  # its "chain too short" advice goes to the summary instead
+    try:
+        tau = float(np.nanmax(sampler.get_autocorr_time(discard=steps // 2, quiet=True)))
+    except Exception:  # noqa: BLE001 (emcee raises on very short chains; the estimate is optional)
+        tau = None
+    finally:
+        emcee_log.setLevel(level)
+    return Posterior(problem=problem, samples=flat, acceptance=float(np.mean(sampler.acceptance_fraction)),
+                     autocorr_steps=tau, steps=steps, walkers=walkers, seed=int(seed))
+
+
+def _LatentRedraw(latent: list[int]) -> Any:
+    """An emcee move redrawing one bad-year uniform of each walker from its uniform prior.
+
+    The independence proposal is symmetric, so the acceptance is the posterior ratio. Without
+    it, walkers rarely change which years were bad (a step function of the uniform), and a
+    chain can settle on a wrong set of bad years (found by the recovery check)."""
+    import emcee
+
+    idx = np.asarray(latent)
+
+    def propose(x0: np.ndarray, random: np.random.RandomState) -> tuple[np.ndarray, np.ndarray]:
+        x = x0.copy()
+        pick = idx[random.randint(len(idx), size=x.shape[0])]
+        x[np.arange(x.shape[0]), pick] = random.uniform(size=x.shape[0])
+        return x, np.zeros(x.shape[0])
+
+    return emcee.moves.MHMove(propose)
+
+
+def _best_configuration(problem: Problem, points: np.ndarray, lps: np.ndarray, best: np.ndarray,
+                        rng: np.random.Generator, *, top_points: int = 6, top_configs: int = 8,
+                        per_config: int = 8, steps: int = 250, max_configs: int = 1024) -> np.ndarray:
+    """The best point after re-fitting the other parameters under each of the most promising
+    sets of bad years.
+
+    A chain's bad years change only in steps, and a set of bad years that fits better may
+    need other parameters to move at the same time (a bad last year needs faster growth
+    before it), which single moves rarely find: the recovery check showed chains settling on a
+    wrong set. Here every set is scored at the best points found; the best ``top_configs`` sets
+    each get ``per_config`` walkers whose bad years stay pinned while differential-evolution
+    moves re-fit the rest; the best point of all is returned."""
+    import emcee
+
+    latent = [j for j, q in enumerate(problem.quantities) if q.role == "latent"]
+    if not latent or 2 ** len(latent) > max_configs or "bad_years.probability" not in problem.names:
+        return best
+    ok = np.isfinite(lps)
+    order = np.argsort(-np.where(ok, lps, -np.inf))
+    chosen: list[np.ndarray] = [best]
+    for i in order:
+        if len(chosen) >= top_points or not ok[i]:
+            break
+        if not any(np.allclose(points[i], c) for c in chosen):
+            chosen.append(points[i])
+    configs = (np.arange(2 ** len(latent))[:, None] >> np.arange(len(latent))[None, :]) & 1  # 1 = bad
+    # uniforms well inside the bad (below every prior bad-year probability) or good range
+    pb_prior = problem.quantities[problem.index("bad_years.probability")].prior
+    lo_u = 0.5 * (pb_prior.low if pb_prior is not None else 0.05)
+    hi_u = 1.0 - 0.5 * (1.0 - (pb_prior.high if pb_prior is not None else 0.2))
+    values = np.where(configs == 1, lo_u, hi_u)
+    score = np.full(len(configs), -np.inf)
+    for c in chosen:
+        block = np.repeat(c[None, :], len(configs), axis=0)
+        block[:, latent] = values
+        lp = np.concatenate([problem.log_posterior(block[k:k + 2048]) for k in range(0, len(block), 2048)])
+        score = np.maximum(score, lp)
+    keep = np.argsort(-score)[:top_configs]
+    keep = keep[np.isfinite(score[keep])]
+    if len(keep) == 0:
+        return best
+    width = np.array([max(q.interval()[1] - q.interval()[0], 1e-9) for q in problem.quantities])
+    per_config = max(per_config, -(-(2 * len(best) + 2) // len(keep)))  # an ensemble twice the dimension
+    start = np.repeat(best[None, :], len(keep) * per_config, axis=0)
+    start = start + 0.02 * width * rng.standard_normal(start.shape)
+    start[:, latent] = np.repeat(values[keep], per_config, axis=0)
+    lp0 = problem.log_posterior(start)
+    bad = ~np.isfinite(lp0)
+    for k in np.flatnonzero(bad):  # back to the best point's continuous values
+        row = best.copy()
+        row[latent] = start[k, latent]
+        start[k] = row
+    lp0 = problem.log_posterior(start)
+    if not np.isfinite(lp0).any():
+        return best
+
+    pinned = np.asarray(latent)
+
+    class _PinnedDE(emcee.moves.DEMove):  # type: ignore[misc]
+        def get_proposal(self, s: np.ndarray, c: Any, random: Any) -> tuple[np.ndarray, np.ndarray]:
+            q, f = super().get_proposal(s, c, random)
+            q[:, pinned] = s[:, pinned]
+            return q, f
+
+    walkers = start.shape[0] + start.shape[0] % 2
+    if walkers != start.shape[0]:
+        start = np.vstack([start, start[-1:]])
+        lp0 = np.concatenate([lp0, lp0[-1:]])
+    lp0 = np.where(np.isfinite(lp0), lp0, -1e300)
+    sampler = emcee.EnsembleSampler(walkers, start.shape[1], problem.log_posterior, vectorize=True,
+                                    moves=[(_PinnedDE(), 1.0)])
+    sampler.random_state = np.random.RandomState(int(rng.integers(2**31))).get_state()
+    sampler.run_mcmc(emcee.State(start, log_prob=lp0), steps)
+    lps2 = sampler.get_log_prob()
+    found = sampler.get_chain()[np.unravel_index(np.argmax(lps2), lps2.shape)]
+    return found if np.max(lps2) > problem.log_posterior(best[None, :])[0] else best
+
+
+__all__ = [
+    "FITTED", "CalibrationFile", "Posterior", "Problem", "Quantity", "Settings", "load_calibration",
+    "load_settings", "observed_problem", "posterior_samples", "sample_posterior",
+]
+

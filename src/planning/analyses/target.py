@@ -1,0 +1,396 @@
+"""What it would take to bring poverty below the target by the end year, for the district and
+each commune.
+
+* **Cost curve**: the scenario's budget scaled from 0× to 100× (``LEVELS``); at each level the
+  best of the allocation rules (the scenario's own, equal, per poor household, need-weighted) on
+  a subset of draws, then every draw with it: 2030 rate (mean, 5 %, 95 %), P(rate < target),
+  households lifted (fewer poor than with no money, same draws) and the marginal cost per
+  household lifted between consecutive levels.
+* **Smallest budgets** with P(< target) ≥ 0.5 and ≥ 0.8 (bisection between the levels that
+  bracket it), or the statement that no level up to the largest reaches it.
+* **Breakeven** of each key assumption: the value at which the plan's own budget would reach
+  P(< target) ≥ 0.5 (re-poverty, new poverty, income growth, unit costs, effects, coverage
+  limits, size of the 2027 switch), or "not reachable" within the range searched.
+* **Decomposition** of the end-year rate into poor households never reached since the start,
+  reached but still poor, fallen back after escaping, newly poor, and made poor by the switch
+  (they add up to the rate).
+* ``what_it_takes.md``: the answer in Vietnamese and English, to be read aloud.
+
+Money is million VND; rates and probabilities are shares in [0, 1].
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planning.analyses.constraints import rule_amounts
+from planning.basics.i18n import Lang
+from planning.basics.manifest import build_manifest
+from planning.models.engine import DECOMPOSITION, Draws, EngineInputs, project
+from planning.models.runner import Prepared, prepare
+from planning.stores.scenario import scenario_inputs
+from planning.stores.units import DISTRICT
+
+#: budget multiples of the scenario's money on the cost curve (20 levels, 0× to 100×)
+LEVELS: tuple[float, ...] = (0, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 7.5, 10, 15, 20, 25, 30, 40, 50, 75, 100)
+#: the largest budget multiple the curve (and the optimiser's min-cost search) looks at
+MAX_SCALE = LEVELS[-1]
+RULES: tuple[str, ...] = ("scenario", "equal", "per_poor_household", "need_weighted")
+THRESHOLDS = (0.5, 0.8)
+_SELECT_DRAWS = 100
+_BREAKEVEN_DRAWS = 300
+_BISECT = 7
+
+
+# ------------------------------------------------------------------------------------------
+# Evaluation
+
+
+class _Evaluator:
+    """End-year poor households per draw and unit for given amounts (common random numbers)."""
+
+    def __init__(self, prep: Prepared) -> None:
+        self.prep = prep
+        self.inputs = prep.engine_inputs()
+        self.draws = prep.engine_draws()
+        self.base_budget = prep.amounts.sum(axis=0)  # [component, year]
+        self._rules: dict[str, np.ndarray] = {"scenario": prep.amounts}
+        for r in RULES[1:]:
+            self._rules[r] = rule_amounts(prep, r, self.base_budget)
+
+    def amounts(self, rule: str, scale: float) -> np.ndarray:
+        return self._rules[rule] * scale
+
+    def end(self, amounts: np.ndarray, draws: Draws | None = None, inputs: EngineInputs | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+        """(poor, households) in the end year, each [draw, unit]."""
+        inp = replace(inputs or self.inputs, amounts=amounts)
+        out = project(inp, draws or self.draws, outputs=("poor", "households"))
+        return out["poor"][:, :, -1], out["households"][:, :, -1]
+
+    def end_many(self, amounts: list[np.ndarray], draws: Draws) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``end`` for several allocations in one engine run (the units stacked side by side)."""
+        n, C = len(amounts), self.inputs.n_units
+        i = self.inputs
+        corr = None if i.income_correlation is None else np.tile(i.income_correlation, n)
+        esc = np.asarray(i.escaped, float)
+        stacked = replace(
+            i, households=np.tile(i.households, n), poor=np.tile(i.poor, n), near_poor=np.tile(i.near_poor, n),
+            escaped=np.tile(esc, n) if esc.ndim == 1 else np.tile(esc, (1, n)),
+            amounts=np.concatenate(amounts, axis=0), coverage_cap=np.tile(i.coverage_cap, (1, 1, n)),
+            switch_log_ratio=np.tile(i.switch_log_ratio, (1, n)), shock_fixed=np.tile(i.shock_fixed, (1, n)),
+            income_correlation=corr)
+        out = project(stacked, draws, outputs=("poor", "households"))
+        return [(out["poor"][:, k * C:(k + 1) * C, -1], out["households"][:, k * C:(k + 1) * C, -1])
+                for k in range(n)]
+
+
+def _rates(poor: np.ndarray, hh: np.ndarray, membership: np.ndarray) -> np.ndarray:
+    """[draw, reported unit] rates: old units, new communes, district (``membership`` rows)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(hh @ membership.T > 0, (poor @ membership.T) / (hh @ membership.T), 0.0)
+
+
+def _membership(prep: Prepared) -> tuple[np.ndarray, list[str], list[str]]:
+    """Rows over units for every reported unit (old units, new communes, district)."""
+    u = prep.baseline.units
+    rows = [np.eye(u.n)[i] for i in range(u.n)] + [u.membership[j] for j in range(len(u.new_ids))]
+    rows.append(np.ones(u.n))
+    ids = list(u.ids) + list(u.new_ids) + [DISTRICT]
+    levels = ["unit"] * u.n + ["new_commune"] * len(u.new_ids) + ["district"]
+    return np.array(rows, dtype=float), ids, levels
+
+
+# ------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass
+class WhatItTakes:
+    """The answer for one scenario (see module doc)."""
+
+    prep: Prepared
+    curve: pd.DataFrame
+    unit_probability: pd.DataFrame  # reported unit × level: P(rate < target)
+    thresholds: pd.DataFrame  # probability, reached, budget_scale, total_budget
+    breakeven: pd.DataFrame
+    decomposition: pd.DataFrame
+    communes: pd.DataFrame
+
+    @property
+    def target(self) -> float:
+        return self.prep.plan.target_rate
+
+    @property
+    def end_year(self) -> int:
+        return self.prep.years[-1]
+
+    def headline(self, lang: Lang = "vi") -> str:
+        """The paragraph of ``what_it_takes.md`` in one language."""
+        from planning.analyses.target_text import paragraph
+
+        return paragraph(self, lang)
+
+    def markdown(self) -> str:
+        from planning.analyses.target_text import markdown
+
+        return markdown(self)
+
+    def plot(self, lang: Lang = "vi", ax: Any = None) -> Any:
+        from planning.analyses.target_text import cost_curve_chart
+
+        return cost_curve_chart(self, lang, ax)
+
+    def write(self, out_dir: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+        """cost_curve.csv, thresholds.csv, breakeven.csv, decomposition.csv, communes.csv,
+        unit_probability.csv, what_it_takes.md, cost_curve.png, manifest.json: the result folder
+        of ``planning target`` (:func:`planning.basics.outputs.write_result_folder`)."""
+        import matplotlib
+
+        from planning.basics.outputs import write_result_folder
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        def chart(p: Path) -> None:
+            fig, ax = plt.subplots(figsize=(8, 4.2))
+            self.plot("en", ax)
+            fig.tight_layout()
+            fig.savefig(p, dpi=110, format="png")
+            plt.close(fig)
+
+        manifest = build_manifest(inputs=scenario_inputs(self.prep.loaded), seed=self.prep.seed,
+                                  draws=self.prep.draws,
+                                  extra={"command": "target", "scenario": self.prep.loaded.scenario.name,
+                                         "levels": list(self.curve["budget_scale"]),
+                                         "calibration": self.prep.calibration})
+        fmt = "%.6g"
+        writes = {
+            "cost_curve.csv": lambda p: self.curve.to_csv(p, index=False, float_format=fmt),
+            "thresholds.csv": lambda p: self.thresholds.to_csv(p, index=False, float_format=fmt),
+            "breakeven.csv": lambda p: self.breakeven.to_csv(p, index=False, float_format=fmt),
+            "decomposition.csv": lambda p: self.decomposition.to_csv(p, index=False, float_format=fmt),
+            "communes.csv": lambda p: self.communes.to_csv(p, index=False, float_format=fmt),
+            "unit_probability.csv": lambda p: self.unit_probability.to_csv(p, index=False, float_format=fmt),
+            "what_it_takes.md": lambda p: p.write_text(self.markdown(), encoding="utf-8"),
+            "cost_curve.png": chart,
+        }
+        return write_result_folder(out_dir, writes, command="target", manifest=manifest, overwrite=overwrite)
+
+
+# ------------------------------------------------------------------------------------------
+# The analyses
+
+
+def cost_curve(prep: Prepared, ev: _Evaluator | None = None, levels: tuple[float, ...] = LEVELS,
+               select_draws: int = _SELECT_DRAWS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cost curve and P(rate < target) per reported unit and level (see module doc)."""
+    ev = ev or _Evaluator(prep)
+    member, ids, kinds = _membership(prep)
+    target = prep.plan.target_rate
+    small = ev.draws.take(slice(0, min(select_draws, ev.draws.n)))
+    zero_poor, _ = ev.end(np.zeros_like(prep.amounts))
+    total0 = float(prep.amounts.sum())
+    rows, probs = [], []
+    prev = None
+    for scale in levels:
+        rule = "scenario"
+        if scale > 0:
+            best = None
+            for r, (poor, hh) in zip(RULES, ev.end_many([ev.amounts(r, scale) for r in RULES], small), strict=True):
+                rate = poor.sum(axis=1) / hh.sum(axis=1)
+                key = ((rate < target).mean(), -rate.mean())
+                if best is None or key > best[0]:
+                    best = (key, r)
+            rule = best[1]  # type: ignore[index]
+        poor, hh = ev.end(ev.amounts(rule, scale))
+        rates = _rates(poor, hh, member)
+        d = rates[:, -1]
+        lifted = float((zero_poor.sum(axis=1) - poor.sum(axis=1)).mean())
+        total = total0 * scale
+        marginal = np.nan
+        if prev is not None and lifted > prev[1] + 1e-9:
+            marginal = (total - prev[0]) / (lifted - prev[1])
+        rows.append({"budget_scale": scale, "total_budget": total, "rule": rule,
+                     "rate_2030_mean": float(d.mean()), "rate_2030_p05": float(np.percentile(d, 5)),
+                     "rate_2030_p95": float(np.percentile(d, 95)), "p_below_target": float((d < target).mean()),
+                     "households_lifted": lifted, "marginal_cost_per_household": marginal,
+                     "average_cost_per_household": total / lifted if lifted > 1e-9 else np.nan})
+        probs.append((rates < target).mean(axis=0))
+        prev = (total, lifted)
+    curve = pd.DataFrame(rows)
+    up = pd.DataFrame(np.array(probs).T, columns=[f"{s:g}" for s in levels])
+    up.insert(0, "level", kinds)
+    up.insert(0, "unit", ids)
+    return curve, up
+
+
+def smallest_budgets(prep: Prepared, curve: pd.DataFrame, ev: _Evaluator | None = None,
+                     probabilities: tuple[float, ...] = THRESHOLDS) -> pd.DataFrame:
+    """Smallest budget multiple with P(district rate < target) ≥ each probability."""
+    ev = ev or _Evaluator(prep)
+    target = prep.plan.target_rate
+    total0 = float(prep.amounts.sum())
+    rows = []
+    for prob in probabilities:
+        hit = curve.index[curve["p_below_target"] >= prob]
+        if len(hit) == 0:
+            rows.append({"probability": prob, "reached": False, "budget_scale": np.nan, "total_budget": np.nan,
+                         "rule": None, "max_scale_searched": float(curve["budget_scale"].max())})
+            continue
+        i = int(hit[0])
+        hi, rule = float(curve.loc[i, "budget_scale"]), str(curve.loc[i, "rule"])
+        lo = float(curve.loc[i - 1, "budget_scale"]) if i > 0 else 0.0
+        if i > 0:
+            for _ in range(_BISECT):
+                mid = math.sqrt(lo * hi) if lo > 0 else 0.5 * (lo + hi)  # levels grow geometrically
+                poor, hh = ev.end(ev.amounts(rule, mid))
+                if (poor.sum(axis=1) / hh.sum(axis=1) < target).mean() >= prob:
+                    hi = mid
+                else:
+                    lo = mid
+        rows.append({"probability": prob, "reached": True, "budget_scale": hi, "total_budget": hi * total0,
+                     "rule": rule, "max_scale_searched": float(curve["budget_scale"].max())})
+    return pd.DataFrame(rows)
+
+
+#: breakeven levers: (id, what it scales, search range from the current value to the limit)
+LEVERS: tuple[tuple[str, str, float, float], ...] = (
+    ("repoverty", "multiplier", 1.0, 0.0),
+    ("new_poverty", "multiplier", 1.0, 0.0),
+    ("income_growth", "added", 0.0, 0.25),
+    ("unit_costs", "multiplier", 1.0, 0.01),
+    ("effects", "multiplier", 1.0, 20.0),
+    ("coverage_limits", "multiplier", 1.0, 20.0),
+    ("switch_size", "multiplier", 1.0, 0.0),
+)
+
+
+def _lever(ev: _Evaluator, draws: Draws, lever: str, x: float) -> tuple[EngineInputs, Draws]:
+    inputs = ev.inputs
+    if lever == "repoverty":
+        draws = replace(draws, escaped_relative_risk=draws.escaped_relative_risk * x)
+    elif lever == "new_poverty":
+        m = max(x, 1e-6)  # everyone's setbacks × m, the newly escaped's kept as they were
+        draws = replace(draws, setback_probability=draws.setback_probability * m,
+                        escaped_relative_risk=draws.escaped_relative_risk / m)
+    elif lever == "income_growth":
+        draws = replace(draws, growth=draws.growth + x)
+    elif lever == "unit_costs":
+        draws = replace(draws, unit_cost=draws.unit_cost * x)
+    elif lever == "effects":
+        draws = replace(draws, effect_income=draws.effect_income * x,
+                        effect_deprivation=np.minimum(draws.effect_deprivation * x, 0.999),
+                        effect_protect=np.minimum(draws.effect_protect * x, 0.999))
+    elif lever == "coverage_limits":
+        inputs = replace(inputs, coverage_cap=np.minimum(inputs.coverage_cap * x, 1.0))
+    elif lever == "switch_size":
+        draws = replace(draws, switch_scale=np.full(draws.n, x))
+    else:  # pragma: no cover (LEVERS lists them all)
+        raise ValueError(lever)
+    return inputs, draws
+
+
+def breakeven(prep: Prepared, ev: _Evaluator | None = None, probability: float = 0.5,
+              draws: int = _BREAKEVEN_DRAWS) -> pd.DataFrame:
+    """Per key assumption: its current value and the value at which the plan's own budget and
+    allocation reach P(district rate < target) ≥ ``probability`` (bisection), or not reachable."""
+    ev = ev or _Evaluator(prep)
+    base = ev.draws.take(slice(0, min(draws, ev.draws.n)))
+    target = prep.plan.target_rate
+
+    def prob(lever: str, x: float) -> float:
+        inputs, d = _lever(ev, base, lever, x)
+        poor, hh = ev.end(prep.amounts, d, inputs)
+        return float((poor.sum(axis=1) / hh.sum(axis=1) < target).mean())
+
+    current_growth = float(np.mean(base.growth))
+    rows = []
+    for lever, _kind, start, limit in LEVERS:
+        p_now = prob(lever, start)
+        p_limit = prob(lever, limit)
+        needed = None
+        if p_now >= probability:
+            needed = start
+        elif p_limit >= probability:
+            lo, hi = start, limit
+            for _ in range(_BISECT + 1):
+                mid = 0.5 * (lo + hi)
+                if prob(lever, mid) >= probability:
+                    hi = mid
+                else:
+                    lo = mid
+            needed = hi
+        current = current_growth if lever == "income_growth" else 1.0
+        value = None if needed is None else (current_growth + needed if lever == "income_growth" else needed)
+        rows.append({"assumption": lever, "kind": "log points a year" if lever == "income_growth" else "x current",
+                     "current_value": current, "value_needed": value, "reachable": needed is not None,
+                     "limit_searched": current_growth + limit if lever == "income_growth" else limit,
+                     "p_now": p_now, "p_at_limit": p_limit})
+    return pd.DataFrame(rows)
+
+
+def decomposition(prep: Prepared, amounts: np.ndarray | None = None) -> pd.DataFrame:
+    """The end-year district rate split by the poor's history (parts add up to the rate)."""
+    inputs = prep.engine_inputs(amounts)
+    out = project(inputs, prep.engine_draws(), outputs=("households", "poor", *DECOMPOSITION), decompose=True)
+    hh = out["households"][:, :, -1].sum(axis=1)
+    rows = []
+    for name in DECOMPOSITION:
+        v = out[name][:, :, -1].sum(axis=1)
+        rows.append({"part": name, "households": float(v.mean()), "rate": float((v / hh).mean())})
+    total = float((out["poor"][:, :, -1].sum(axis=1) / hh).mean())
+    df = pd.DataFrame(rows)
+    df["share_of_poor"] = df["rate"] / total if total > 0 else 0.0
+    return pd.concat([df, pd.DataFrame([{"part": "total", "households": float(out["poor"][:, :, -1].sum(axis=1).mean()),
+                                          "rate": total, "share_of_poor": 1.0}])], ignore_index=True)
+
+
+def _communes(prep: Prepared, curve: pd.DataFrame, up: pd.DataFrame) -> pd.DataFrame:
+    """Per reported unit: P(< target) at the plan's budget and the smallest level reaching 0.5 / 0.8."""
+    levels = [float(c) for c in up.columns[2:]]
+    at_one = f"{1:g}" if 1.0 in levels else up.columns[2]
+    names = {uid: (prep.baseline.units.name(uid, "vi"), prep.baseline.units.name(uid, "en")) for uid in up["unit"]}
+    rows = []
+    for _, r in up.iterrows():
+        probs = np.array([r[c] for c in up.columns[2:]], dtype=float)
+        row = {"unit": r["unit"], "level": r["level"], "name": names[r["unit"]][0], "name_en": names[r["unit"]][1],
+               "p_below_target_at_plan": float(r[at_one])}
+        for p in THRESHOLDS:
+            hit = np.flatnonzero(probs >= p)
+            row[f"smallest_scale_p{int(p * 100)}"] = levels[hit[0]] if len(hit) else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def what_it_takes(scenario: Any, *, draws: int | None = None, seed: int | None = None,
+                  levels: tuple[float, ...] = LEVELS) -> WhatItTakes:
+    """The whole answer for ``scenario`` (file, dict or prepared)."""
+    prep = scenario if isinstance(scenario, Prepared) else prepare(scenario, draws=draws, seed=seed)
+    ev = _Evaluator(prep)
+    curve, up = cost_curve(prep, ev, levels)
+    return WhatItTakes(prep=prep, curve=curve, unit_probability=up, thresholds=smallest_budgets(prep, curve, ev),
+                       breakeven=breakeven(prep, ev), decomposition=decomposition(prep),
+                       communes=_communes(prep, curve, up))
+
+
+def cli_main(args: argparse.Namespace) -> int:
+    """``planning target SCENARIO --out DIR``."""
+    from planning.basics.outputs import check_target
+    from planning.basics.paths import display_path
+
+    overwrite = getattr(args, "overwrite", False)
+    check_target(Path(args.out), "target", overwrite=overwrite)  # refused before the work, not after
+    res = what_it_takes(args.scenario, draws=args.draws, seed=args.seed)
+    out = res.write(args.out, overwrite=overwrite)
+    print(res.headline(args.lang))
+    print(f"{'Đã ghi' if args.lang == 'vi' else 'Written to'}: {display_path(out)}")
+    return 0

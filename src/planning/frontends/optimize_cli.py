@@ -1,0 +1,50 @@
+"""``planning optimize``: the command line face of :mod:`planning.analyses.optimize` (search, write,
+print the district table and the comparison of allocations in the planner's language)."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+from planning.analyses.explanation import _num, _pct
+from planning.analyses.optimize import MAX_SCALE, Constraints, load_constraints, optimize
+from planning.basics.outputs import check_target
+from planning.basics.paths import display_path
+from planning.frontends.cli import _print_table, district_table
+
+__all__ = ["cli_main"]
+
+
+def cli_main(args: argparse.Namespace) -> int:
+    """``planning optimize SCENARIO --out DIR [--objective ...] [--probability P]``."""
+    lang = getattr(args, "lang", "vi")
+    overwrite = getattr(args, "overwrite", False)
+    check_target(Path(args.out), "optimize", overwrite=overwrite)  # refused before the search, not after
+    # Optional flags (used when the parser defines them): --constraints FILE.yaml, --target RATE,
+    # --max-scale X, --by-year.
+    cons = load_constraints(args.constraints) if getattr(args, "constraints", None) else Constraints()
+    if getattr(args, "by_year", False):
+        cons = replace(cons, by_year=True)
+    opt = optimize(args.scenario, objective=args.objective, probability=args.probability,
+                   draws=args.draws, seed=args.seed, constraints=cons, target=getattr(args, "target", None),
+                   max_scale=getattr(args, "max_scale", None) or MAX_SCALE)
+    out = opt.write(args.out, overwrite=overwrite)
+    vi = lang == "vi"
+    r = opt.result
+    print(f"{r.title['vi'] if vi else r.title['en']} — {'tối ưu' if vi else 'optimised'} ({opt.objective}; "
+          f"{r.draws} {'lần mô phỏng' if vi else 'draws'}, seed {r.seed})")
+    _print_table(district_table(r, lang))
+    comp = opt.comparison()
+    show = pd.DataFrame({
+        ("Phân bổ" if vi else "Allocation"): comp["allocation"],
+        ("Tỷ lệ nghèo TB" if vi else "Mean rate"): [_pct(v, lang) for v in comp["poverty_rate_end_mean"]],
+        "P(<target)": [_pct(v, lang) for v in comp["prob_below_target"]],
+        ("Tổng (triệu đồng)" if vi else "Total (million VND)"): [_num(v, lang) for v in comp["total_spending"]],
+    })
+    _print_table(show)
+    print(opt.message(lang))
+    print(f"{'kết quả ghi tại' if vi else 'written to'} {display_path(out)}")
+    return 0

@@ -1,0 +1,1 @@
+"""The stores: poverty standards, units, baseline, programme book, model parameters, scenarios (YAML and Excel), allocation rules, observed series, plan targets, calibration files and the monitoring workbook."""
