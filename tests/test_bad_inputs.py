@@ -689,12 +689,12 @@ def test_the_suite_covers_at_least_100_kinds() -> None:
 
 def test_an_internal_error_is_one_line_and_a_log(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
                                                  tmp_path: Path) -> None:
-    import planning
+    from planning.models import runner
 
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("something inside broke")
 
-    monkeypatch.setattr(planning, "run", broken)
+    monkeypatch.setattr(runner, "run", broken)  # what `planning run` calls
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     import tempfile
 

@@ -43,6 +43,7 @@ from planning.models.engine_inputs import Draws as Draws
 from planning.models.engine_inputs import EngineInputs as EngineInputs
 from planning.models.engine_inputs import bad_year_shocks as bad_year_shocks
 from planning.models.engine_inputs import draws_from_samples as draws_from_samples
+from planning.models.engine_inputs import per_draw_table
 from planning.models.engine_inputs import persistence as persistence
 from planning.models.engine_kernel import _kernel
 from planning.models.engine_start import correlation_for as correlation_for
@@ -72,13 +73,7 @@ def project(inputs: EngineInputs, draws: Draws, *, outputs: tuple[str, ...] = OU
     slot = np.array([outputs.index(n) if n in outputs else -1 for n in known], dtype=np.int64)
     if not decompose:
         slot = np.concatenate([slot, np.full(len(DECOMPOSITION), -1, dtype=np.int64)])
-    rows = []
-    for f in PER_DRAW:
-        v = getattr(draws, f)
-        if v is None:
-            v = np.ones(D) if f in ("money_scale", "switch_scale") else np.full(D, np.nan)
-        rows.append(np.asarray(v, dtype=float))
-    per_draw = np.ascontiguousarray(np.stack(rows))
+    per_draw = per_draw_table(draws)
     top = 0.999 / (1.0 + draws.capacity_uplift)  # coverage·effect·m stays below 1
     effects = np.ascontiguousarray(np.stack([
         np.maximum(draws.effect_income, 0.0).T,

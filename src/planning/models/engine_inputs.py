@@ -189,3 +189,16 @@ def persistence(log_sd: np.ndarray | float, probability: np.ndarray | float,
 
 # numba's default threading layer must not be entered from two Python threads at once.
 _KERNEL_LOCK = threading.Lock()
+
+
+def per_draw_table(draws: Draws) -> np.ndarray:
+    """[PER_DRAW row, draw] parameters as the compiled kernels read them; an absent optional
+    row is 1 for the scales (no change) and NaN for the rest (the kernel derives it)."""
+    D = draws.n
+    rows = []
+    for f in PER_DRAW:
+        v = getattr(draws, f)
+        if v is None:
+            v = np.ones(D) if f in ("money_scale", "switch_scale") else np.full(D, np.nan)
+        rows.append(np.asarray(v, dtype=float))
+    return np.ascontiguousarray(np.stack(rows))

@@ -18,6 +18,7 @@ from planning.models.engine_inputs import (
     X_LOW,
     Draws,
     EngineInputs,
+    per_draw_table,
 )
 
 
@@ -26,13 +27,7 @@ def start_counts(inputs: EngineInputs, draws: Draws) -> dict[str, np.ndarray]:
     ``escaped`` (newly escaped, all cohorts), ``other``, and ``non_poor_deprived`` (households not
     listed that are multiply deprived). A check that the start reproduces the baseline review."""
     D = draws.n
-    rows = []
-    for f in PER_DRAW:
-        v = getattr(draws, f)
-        if v is None:
-            v = np.ones(D) if f in ("money_scale", "switch_scale") else np.full(D, np.nan)
-        rows.append(np.asarray(v, dtype=float))
-    per_draw = np.ascontiguousarray(np.stack(rows))
+    per_draw = per_draw_table(draws)
     escaped = np.asarray(inputs.escaped, dtype=float)
     S = int(inputs.support_years)
     if escaped.ndim == 1:
