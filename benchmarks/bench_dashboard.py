@@ -61,7 +61,7 @@ def main() -> None:
     p.value = 1.0
 
     fresh, cached = [], []
-    a = dash.assumptions["transitions.exit_poor"]
+    a = dash.assumptions["setbacks.probability"]  # a yearly probability, moved by 0.005 steps
     a0 = a.value
     values = [round(a0 + 0.005 * (i + 1), 3) for i in range(min(args.repeat, 10))]
     for v in values:

@@ -194,3 +194,15 @@ def test_constraints_file(tmp_path):
     with pytest.raises(PlanningInputError) as exc:
         load_constraints(p)
     assert exc.value.field == "need_floor" and "c.yaml" in exc.value.file
+
+
+def test_moving_a_used_prepared_onto_other_communes_recomputes_what_depends_on_them():
+    # the benchmark's order: the district first (its per-commune correlation cached), then
+    # synthetic communes; a stale 11-commune cache broke the 500-commune run
+    prep = prepare(SCENARIOS / "district_plan.yaml", draws=8)
+    assert prep.unit_correlation().shape == (prep.baseline.units.n,)
+    b = synthetic_baseline(30, seed=2)
+    moved = prepared_on_baseline(prep, b)
+    assert moved.unit_correlation().shape == (30,)
+    assert moved.engine_inputs().income_correlation.shape == (30,)
+    assert prep.unit_correlation().shape == (prep.baseline.units.n,)

@@ -93,19 +93,22 @@ class Prepared:
     def unit_correlation(self) -> np.ndarray:
         """[unit] income–deprivation correlation that makes the non-poor as multiply deprived as
         data/deprivation_rates.csv implies (docs/model.md §3), at the parameters' modes."""
-        if "unit_correlation" not in self._cache:
+        # keyed by what it depends on: dataclasses.replace copies the cache into a Prepared
+        # moved onto other communes or other parameters, where a stale entry would be wrong
+        key = ("unit_correlation", id(self.baseline), id(self.params), self.baseline_standard)
+        if key not in self._cache:
             b = self.baseline
             std = load_standard(self.baseline_standard, self.loaded.baseline_dir)
             target = b.multiply_deprived_share(std.indicator_ids, std.poor_min_deprivations)
             mode = {k: v.mode for k, v in self.params.values.items()}
-            self._cache["unit_correlation"] = np.array([
+            self._cache[key] = np.array([
                 correlation_for(b.households[u], b.poor[u], b.near_poor[u], target[u],
                                 log_sd=mode["model.income.log_sd"],
                                 setback_probability=mode["model.setbacks.probability"],
                                 setback_loss=mode["model.setbacks.income_loss"],
                                 persistent_share=mode["model.setbacks.persistent_share"])
                 for u in range(b.units.n)])
-        return self._cache["unit_correlation"]
+        return self._cache[key]
 
     def engine_draws(self):
         comp_ids = tuple(c.id for c in self.book.components)
