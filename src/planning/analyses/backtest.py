@@ -113,11 +113,11 @@ class Backtest:
     def display_table(self, lang: Lang = "vi") -> pd.DataFrame:
         """The held-out years for planners (rates in percent, the language's number format)."""
         from planning.basics.numbers import fmt_number
-        from planning.basics.tables import kind_table as _table
+        from planning.basics.tables import kind_table
 
         t = self.table
         vi = lang == "vi"
-        return _table([
+        return kind_table([
             ("Năm" if vi else "Year", "year", t["year"]),
             ("Thực tế (%)" if vi else "Observed (%)", "text", [fmt_number(v, lang, 2) for v in t["observed"]]),
             ("Dự báo (%)" if vi else "Forecast (%)", "text", [fmt_number(v, lang, 2) for v in t["predicted"]]),

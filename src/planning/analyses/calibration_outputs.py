@@ -184,7 +184,7 @@ def estimates_display(est: pd.DataFrame, lang: Lang = "vi") -> pd.DataFrame:
     identified (the same table for a fresh fit and a shipped one)."""
     from planning.basics.i18n import label
     from planning.basics.numbers import fmt_number
-    from planning.basics.tables import kind_table as _table
+    from planning.basics.tables import kind_table
 
     est = est[est["role"] != "latent"]
     names = {NEAR_SHARE: ("Tỷ lệ cận nghèo đầu kỳ (trong nghèo + cận nghèo)", "Near-poor share at the start"),
@@ -204,7 +204,7 @@ def estimates_display(est: pd.DataFrame, lang: Lang = "vi") -> pd.DataFrame:
         return f"{fmt_number(a, lang, 3)}–{fmt_number(b, lang, 3)}"
 
     yes, no = ("có", "không") if lang == "vi" else ("yes", "no")
-    return _table([
+    return kind_table([
         ("Đại lượng" if lang == "vi" else "Quantity", "text", [name(p, r) for p, r in zip(est["parameter"], est["role"], strict=True)]),
         ("Trước hiệu chỉnh (5–95%)" if lang == "vi" else "Prior (5–95%)", "text",
          [rng(a, b) for a, b in zip(est["prior_p05"], est["prior_p95"], strict=True)]),
@@ -221,7 +221,7 @@ def plot_fit(fit: pd.DataFrame, lang: Lang = "vi", ax: Any = None) -> Any:
     """Observed poor rates and the model's 90 % band, per unit, from a ``fit.csv`` table."""
     import matplotlib.pyplot as plt
 
-    from planning.basics.chart_axes import pct_axis as _pct_axis
+    from planning.basics.chart_axes import pct_axis
 
     fit = fit[fit["share"] == "poor"]
     if ax is None:
@@ -231,7 +231,7 @@ def plot_fit(fit: pd.DataFrame, lang: Lang = "vi", ax: Any = None) -> Any:
         ax.plot(part["year"], part["model_mean"], marker="", label=f"{unit} — " + ("mô hình" if lang == "vi" else "model"))
         ax.plot(part["year"], part["observed"], "o", color="black")
     ax.set_ylabel("Tỷ lệ hộ nghèo" if lang == "vi" else "Poor households")
-    _pct_axis(ax, lang, 0)
+    pct_axis(ax, lang, 0)
     ax.legend(fontsize=8)
     ax.set_title("Hiệu chỉnh: số liệu công bố (chấm) và dải 90 % của mô hình" if lang == "vi"
                  else "Calibration: published figures (dots) and the model's 90 % band")

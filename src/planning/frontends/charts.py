@@ -43,8 +43,17 @@ __all__ = ["district_fan", "district_history", "near_poor_chart", "spending_char
 _C_MEAN, _C_PLAN, _C_TARGET, _C_NEAR, _C_HIST = "#1f5fa8", "#d9822b", "#c0392b", "#6a8d2f", "#333333"
 
 
-_pct_axis = pct_axis
-_year_axis = year_axis
+def _rate_by_year_axes(ax: Axes, lang: Lang, title_key: str, *, ylabel: bool = True) -> None:
+    """The frame every rate-over-years chart shares: title, axis labels, a zero floor, percent and
+    whole-year ticks, a light grid."""
+    ax.set_title(label(title_key, lang))
+    ax.set_xlabel(label("year", lang))
+    if ylabel:
+        ax.set_ylabel(label("poverty_rate", lang))
+    ax.set_ylim(bottom=0)
+    pct_axis(ax, lang)
+    year_axis(ax)
+    ax.grid(alpha=0.3)
 
 
 def _plan_label(years: Sequence[int], values: Sequence[float], lang: Lang) -> str:
@@ -190,13 +199,7 @@ def trajectory_chart(src: Result | pd.DataFrame, lang: Lang = "vi", *, history: 
                        label=label("review_history_illustrative" if "illustrative" not in history
                                    or history["illustrative"].any() else "review_history", lang))
         h.set_gid("history")
-    ax.set_title(label("chart_trajectory", lang))
-    ax.set_xlabel(label("year", lang))
-    ax.set_ylabel(label("poverty_rate", lang))
-    ax.set_ylim(bottom=0)
-    _pct_axis(ax, lang)
-    _year_axis(ax)
-    ax.grid(alpha=0.3)
+    _rate_by_year_axes(ax, lang, "chart_trajectory")
     # under the chart: inside it the legend would hide the bands, the review points or the
     # note at the change of standard
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, fontsize=7.5, frameon=False)
@@ -224,7 +227,7 @@ def spending_chart(src: Result | pd.DataFrame, lang: Lang = "vi") -> Figure:
     ax1.set_xlabel(label("year", lang))
     ax1.set_ylabel(label("spending", lang))
     ax1.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt_number(v, lang)))
-    _year_axis(ax1)
+    year_axis(ax1)
     ax1.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0, -0.12), ncol=2, frameon=False)
     # by unit, stacked by component (same colours as the left panel)
     comps = list(by_c.index)
@@ -279,12 +282,7 @@ def near_poor_chart(src: Result | pd.DataFrame, lang: Lang = "vi") -> Figure:
         (line,) = ax1.plot(years, mean, color=colour, lw=2, marker="o", ms=4, label=label(key, lang))
         line.set_gid(name)
     _switch_note(ax1, s, lang)
-    ax1.set_title(label("chart_poor_near_poor", lang))
-    ax1.set_xlabel(label("year", lang))
-    ax1.set_ylim(bottom=0)
-    _pct_axis(ax1, lang)
-    _year_axis(ax1)
-    ax1.grid(alpha=0.3)
+    _rate_by_year_axes(ax1, lang, "chart_poor_near_poor", ylabel=False)
     ax1.legend(fontsize=8)
     d = _district(s).dropna(subset=["exits_mean"]) if "exits_mean" in s.columns else _district(s).iloc[0:0]
     years = d["year"].to_numpy(int)
@@ -302,7 +300,7 @@ def near_poor_chart(src: Result | pd.DataFrame, lang: Lang = "vi") -> Figure:
     ax2.set_ylabel(label("flows_axis", lang))
     # inflows are drawn below zero; the tick labels show their size, not a sign
     ax2.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt_number(abs(v), lang)))
-    _year_axis(ax2)
+    year_axis(ax2)
     ax2.grid(axis="y", alpha=0.3)
     ax2.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     return fig

@@ -18,22 +18,23 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from planning.basics.chart_axes import pct_axis
 from planning.basics.i18n import Lang, label
 from planning.basics.numbers import check_lang as _check_lang
 from planning.basics.numbers import fmt_number, fmt_pct
+from planning.basics.tables import kind_table
 from planning.frontends.charts import (
     _C_MEAN,
     _C_NEAR,
     _C_PLAN,
     _C_TARGET,
     _gid,
-    _pct_axis,
     _plan_label,
+    _rate_by_year_axes,
     _scenario_palette,
     _switch_note,
-    _year_axis,
 )
-from planning.frontends.reporting import _district, _table
+from planning.frontends.reporting import _district
 
 __all__ = ["comparison_chart", "comparison_paths_chart", "comparison_table", "load_batch", "run_scenarios",
            "scenario_titles"]
@@ -115,7 +116,7 @@ def comparison_table(outcomes: pd.DataFrame, lang: Lang = "vi") -> pd.DataFrame:
     o = o.sort_values(["_r_rate", "_r_prob", "scenario"], kind="stable").reset_index(drop=True)
     first = o["first_year_target_met"] if "first_year_target_met" in o else pd.Series([None] * len(o))
     lifted = o["households_lifted"] if "households_lifted" in o else pd.Series([np.nan] * len(o))
-    return _table([
+    return kind_table([
         (label("rank_rate", lang), "count", o["_r_rate"]),
         (label("scenario", lang), "text", o["_title"]),
         (label("poverty_rate_end_mean", lang), "rate", o["poverty_rate_end_mean"]),
@@ -155,13 +156,13 @@ def comparison_chart(outcomes: pd.DataFrame, lang: Lang = "vi") -> Figure:
     tl.set_gid("target_line")
     ax1.set_yticks(y, names, fontsize=8)
     ax1.legend(fontsize=8, loc="lower right")
-    _pct_axis(ax1, lang, axis="x")
+    pct_axis(ax1, lang, axis="x")
     prob = o["prob_below_target"].to_numpy(float)
     pb = ax2.barh(y, prob, color=_C_NEAR)
     _gid(pb, "probability")
     ax2.bar_label(pb, labels=[fmt_pct(v, lang, 0) for v in prob], padding=3, fontsize=8)
     ax2.set_xlim(0, 1)
-    _pct_axis(ax2, lang, axis="x")
+    pct_axis(ax2, lang, axis="x")
     if "cost_per_household_lifted" in o:
         cost = pd.to_numeric(o["cost_per_household_lifted"], errors="coerce").to_numpy(float)
     else:
@@ -203,12 +204,6 @@ def comparison_paths_chart(summaries: Mapping[str, pd.DataFrame], lang: Lang = "
             plan_drawn = True
     tl = ax.axhline(target_rate, color=_C_TARGET, ls=":", lw=1.5, label=label("target_line", lang))
     tl.set_gid("target_line")
-    ax.set_title(label("chart_compare_paths", lang))
-    ax.set_xlabel(label("year", lang))
-    ax.set_ylabel(label("poverty_rate", lang))
-    ax.set_ylim(bottom=0)
-    _pct_axis(ax, lang)
-    _year_axis(ax)
-    ax.grid(alpha=0.3)
+    _rate_by_year_axes(ax, lang, "chart_compare_paths")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     return fig

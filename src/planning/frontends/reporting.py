@@ -76,10 +76,6 @@ _INFLOWS = ("re_poor_mean", "new_poor_mean", "reclassified_poor_mean")
 _check_lang = check_lang
 
 
-_formatter = formatter
-_table = kind_table
-
-
 class StyledTable(Styler):
     """A pandas Styler whose plain-text view is the formatted table.
 
@@ -91,7 +87,7 @@ class StyledTable(Styler):
 
     def __repr__(self) -> str:
         formats: Mapping[str, Kind] = self.data.attrs.get("formats", {})
-        shown = pd.DataFrame({c: [_formatter(formats.get(c, "text"), self._planning_lang)(v) for v in self.data[c]]
+        shown = pd.DataFrame({c: [formatter(formats.get(c, "text"), self._planning_lang)(v) for v in self.data[c]]
                               for c in self.data.columns})
         return shown.to_string(index=False)
 
@@ -108,7 +104,7 @@ def styled(df: pd.DataFrame, lang: Lang = "vi", *, uuid: str = "planning", capti
     sty = StyledTable(df, uuid=uuid)
     sty._planning_lang = lang
     for col in df.columns:
-        sty.format(_formatter(formats.get(col, "text"), lang), subset=[col])
+        sty.format(formatter(formats.get(col, "text"), lang), subset=[col])
     if not show_index:
         sty.hide(axis="index")
     if caption:
@@ -188,7 +184,7 @@ def district_table(src: Result | pd.DataFrame, lang: Lang = "vi") -> pd.DataFram
     """
     lang = _check_lang(lang)
     d = _district(_summary(src))
-    return _table([
+    return kind_table([
         (label("year", lang), "year", d["year"]),
         (label("standard", lang), "text", [standard_name(v, lang) for v in d["standard"]]),
         (label("poverty_rate_mean", lang), "rate", d["poverty_rate_mean"]),
@@ -234,7 +230,7 @@ def commune_table(src: Result | pd.DataFrame, lang: Lang = "vi", year: int | Non
     if missing:
         raise KeyError(f"summary has no rows for {missing} in {end} / bảng tổng hợp thiếu {missing}")
     rows = at.loc[ids]
-    return _table([
+    return kind_table([
         (label("level", lang), "text", [label(kind, lang) for _, kind, _ in order]),
         (label("name", lang), "text", [_unit_name(units, u, lang) for u in ids]),
         (label("new_commune_of", lang), "text", [nc for _, _, nc in order]),
@@ -323,7 +319,7 @@ def spending_table(src: Result | pd.DataFrame, lang: Lang = "vi",
         cols.append((str(y), "money", [*wide[y].to_numpy(float), float(wide[y].sum())]))
     cols.append((label("total_period", lang), "money",
                  [*wide.sum(axis=1).to_numpy(float), float(wide.to_numpy().sum())]))
-    return _table(cols, index=[*keys, "total"])
+    return kind_table(cols, index=[*keys, "total"])
 
 
 def near_poor_table(src: Result | pd.DataFrame, lang: Lang = "vi") -> pd.DataFrame:
@@ -346,7 +342,7 @@ def near_poor_table(src: Result | pd.DataFrame, lang: Lang = "vi") -> pd.DataFra
     for col in [*FLOWS, "escaped_stock_mean"]:
         if col in d.columns:
             cols.append((label(col, lang), "count", d[col]))
-    return _table(cols, index=[str(int(y)) for y in d["year"]])
+    return kind_table(cols, index=[str(int(y)) for y in d["year"]])
 
 
 # ------------------------------------------------------------------------------ sentences
@@ -441,7 +437,7 @@ def heading(result: Result, lang: Lang = "vi") -> str:
 #: on first use: those modules import this one, so importing them here would be a circle)
 _ELSEWHERE: dict[str, str] = {
     **dict.fromkeys(("trajectory_chart", "spending_chart", "near_poor_chart", "district_fan", "district_history",
-                     "_pct_axis", "_year_axis", "_plan_label", "_switch", "_switch_note", "_plan_points",
+                     "_plan_label", "_switch", "_switch_note", "_plan_points",
                      "_palette", "_scenario_palette", "_gid"), "planning.frontends.charts"),
     **dict.fromkeys(("load_batch", "run_scenarios", "scenario_titles", "comparison_table", "comparison_chart",
                      "comparison_paths_chart", "_titles", "_read_json"), "planning.frontends.comparison_report"),

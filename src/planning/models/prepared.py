@@ -45,7 +45,9 @@ class Prepared:
     sampling: str
     #: the calibration whose posterior draws replaced the prior ones (None: priors only)
     calibration: dict[str, Any] | None = None
-    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    #: derived values; not an init field, so dataclasses.replace (other communes, other amounts)
+    #: starts a copy with an empty cache instead of sharing a stale one
+    _cache: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def years(self) -> list[int]:
@@ -93,9 +95,7 @@ class Prepared:
     def unit_correlation(self) -> np.ndarray:
         """[unit] income–deprivation correlation that makes the non-poor as multiply deprived as
         data/deprivation_rates.csv implies (docs/model.md §3), at the parameters' modes."""
-        # keyed by what it depends on: dataclasses.replace copies the cache into a Prepared
-        # moved onto other communes or other parameters, where a stale entry would be wrong
-        key = ("unit_correlation", id(self.baseline), id(self.params), self.baseline_standard)
+        key = "unit_correlation"
         if key not in self._cache:
             b = self.baseline
             std = load_standard(self.baseline_standard, self.loaded.baseline_dir)
