@@ -396,7 +396,7 @@ def sample_posterior(problem: Problem, *, seed: int, walkers: int, steps: int, k
         lp2[todo] = problem.log_posterior(cand)
     ball[~np.isfinite(lp2)] = best
     lp2 = problem.log_posterior(ball)
-    moves = _posterior_moves([j for j, q in enumerate(problem.quantities) if q.role == "latent"])
+    moves = _posterior_moves(latent_idx)
     sampler = emcee.EnsembleSampler(walkers, dim, problem.log_posterior, vectorize=True, moves=moves)
     sampler.random_state = first.random_state
     state = emcee.State(ball, log_prob=lp2)
