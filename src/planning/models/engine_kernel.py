@@ -10,7 +10,13 @@ import numba
 import numpy as np
 
 from planning.models.engine_inputs import _MAX_P, BIN_WIDTH, LINE_BIN, N_BINS, X_LOW
-from planning.models.engine_start import _deposit, _initial, _listed_share, _start_near_poor
+from planning.models.engine_start import (
+    _deposit,
+    _deposit_pair,
+    _initial,
+    _listed_share,
+    _start_near_poor,
+)
 
 
 @numba.njit(cache=True)
@@ -264,16 +270,20 @@ def _kernel(H0, P0, N0, E0, r_unit, start, amounts, targets, caps, ratio, shock_
                     continue
                 k0 = kern[gi, 0]
                 for j in range(hi[o] - 1, lo[o] - 1, -1):
-                    for dl in range(2):
-                        w = A[o, dl, j]
-                        if w == 0.0:
-                            continue
-                        A[o, dl, j] = w * k0
-                        top = min(width, N_BINS - j)
-                        for q in range(1, top):
-                            A[o, dl, j + q] += w * kern[gi, q]
-                        for q in range(top, width):  # beyond the grid: the top bin
-                            A[o, dl, N_BINS - 1] += w * kern[gi, q]
+                    w0 = A[o, 0, j]
+                    w1 = A[o, 1, j]
+                    if w0 == 0.0 and w1 == 0.0:
+                        continue
+                    A[o, 0, j] = w0 * k0
+                    A[o, 1, j] = w1 * k0
+                    top = min(width, N_BINS - j)
+                    for q in range(1, top):
+                        kq = kern[gi, q]
+                        A[o, 0, j + q] += w0 * kq
+                        A[o, 1, j + q] += w1 * kq
+                    for q in range(top, width):  # beyond the grid: the top bin
+                        A[o, 0, N_BINS - 1] += w0 * kern[gi, q]
+                        A[o, 1, N_BINS - 1] += w1 * kern[gi, q]
                 hi[o] = min(hi[o] + width, N_BINS)
             # ---- 4. deprivations fade (programmes, development); permanent incomes grow and
             # regress to the mean; setbacks hit (their persistent part moves permanent income,
@@ -318,11 +328,8 @@ def _kernel(H0, P0, N0, E0, r_unit, start, amounts, targets, caps, ratio, shock_
                     f0 = w0 + w1 - f1
                     x = X_LOW + (j + 0.5) * h
                     pos = j + (drift - (1.0 - rho) * (x - mu)) / h
-                    if f0 != 0.0:
-                        _deposit(Bk, o, 0, pos, f0 * q_keep)
-                        _deposit(Bh, o, 0, pos - ph, f0 * p)
-                    _deposit(Bk, o, 1, pos, f1 * q_keep)
-                    _deposit(Bh, o, 1, pos - ph, f1 * p)
+                    _deposit_pair(Bk, o, pos, f0 * q_keep, f1 * q_keep)
+                    _deposit_pair(Bh, o, pos - ph, f0 * p, f1 * p)
             # ---- 5. the review at the end of the year: who is listed (income this year at
             # or below the line), flows by origin, statuses for next year, new households
             # (shaped like the existing ones) and the outputs, in one pass
@@ -349,61 +356,62 @@ def _kernel(H0, P0, N0, E0, r_unit, start, amounts, targets, caps, ratio, shock_
                     lab = lab_new
                 gi = 0 if o < L else (1 if o == iN else (2 if o < iO else 3))
                 on = onset * (keep_on[gi] if gi < 3 else 1.0)
+                # unlisted households move on: "other" stays "other" (and its new households
+                # too); the newly escaped are one more year since leaving the list (after S
+                # years "other"); those who left the list this year are newly escaped; new
+                # households that resemble the last two are "other" (no exit behind them)
+                nxt = iO if o == iO else (min(o + 1, iO) if o >= iE else iE)
+                g_nxt = grow if o == iO else 1.0
+                g_oth = 0.0 if o == iO else hh_g
                 for hit in range(2):
+                    B = Bh if hit == 1 else Bk
                     thr = t_bins if hit == 1 else 0.0
+                    # the bins split into three runs: wholly listed (below the line), partly
+                    # listed (a transitory loss straddles the line) and not listed; the first
+                    # and last skip the terms that are zero there (the sums come out the same)
+                    j_all = min(max(blo[o], LINE_BIN), bhi[o])
+                    j_none = min(max(LINE_BIN + int(math.ceil(thr)), j_all), bhi[o])
                     for j in range(blo[o], bhi[o]):
-                        if hit == 1:
-                            w0 = Bh[o, 0, j]
-                            w1 = Bh[o, 1, j]
-                        else:
-                            w0 = Bk[o, 0, j]
-                            w1 = Bk[o, 1, j]
+                        w0 = B[o, 0, j]
+                        w1 = B[o, 1, j]
                         if w0 == 0.0 and w1 == 0.0:
                             continue
-                        ls = _listed_share(j, thr)
-                        l0 = w0 * ls
-                        l1 = w1 * ls
-                        u0 = w0 - l0
-                        u1 = w1 - l1
-                        if hit == 1 and l0 != 0.0:
-                            # a setback that puts a household on the list may add deprivations
-                            l1 += l0 * on
-                            l0 -= l0 * on
                         sx += (w0 + w1) * (X_LOW + (j + 0.5) * h)
                         tot += w0 + w1
-                        tp += l1
-                        tn += l0
-                        if o < L:
-                            exits -= l1
-                        elif iE <= o < iO:
-                            re_poor += l1
+                        if j < j_none:
+                            ls = 1.0 if j < j_all else _listed_share(j, thr)
+                            l0 = w0 * ls
+                            l1 = w1 * ls
+                            u0 = w0 - l0
+                            u1 = w1 - l1
+                            if hit == 1 and l0 != 0.0:
+                                # a setback that puts a household on the list may add deprivations
+                                l1 += l0 * on
+                                l0 -= l0 * on
+                            tp += l1
+                            tn += l0
+                            if o < L:
+                                exits -= l1
+                            elif iE <= o < iO:
+                                re_poor += l1
+                            else:
+                                new_poor += l1
+                            A[lab, 1, j] += l1 * grow
+                            A[iN, 0, j] += l0 * grow
+                            if j < j_all or (u0 == 0.0 and u1 == 0.0):
+                                continue
                         else:
-                            new_poor += l1
-                        A[lab, 1, j] += l1 * grow
-                        A[iN, 0, j] += l0 * grow
-                        if u0 == 0.0 and u1 == 0.0:
-                            continue
-                        if o == iO:
-                            A[iO, 0, j] += u0 * grow
-                            A[iO, 1, j] += u1 * grow
-                        elif o >= iE:
-                            # one more year since leaving the list; after S years "other". New
-                            # households that resemble them are "other" (no exit behind them)
-                            nxt = o + 1 if o + 1 < iO else iO
-                            A[nxt, 0, j] += u0
-                            A[nxt, 1, j] += u1
-                            A[iO, 0, j] += u0 * hh_g
-                            A[iO, 1, j] += u1 * hh_g
+                            u0 = w0
+                            u1 = w1
+                        A[nxt, 0, j] += u0 * g_nxt
+                        A[nxt, 1, j] += u1 * g_nxt
+                        if o != iO:
+                            A[iO, 0, j] += u0 * g_oth
+                            A[iO, 1, j] += u1 * g_oth
                             if nxt < iO:
                                 te += u0 + u1
-                        else:
                             if o == iN:
                                 lifts += u0 + u1
-                            A[iE, 0, j] += u0
-                            A[iE, 1, j] += u1
-                            A[iO, 0, j] += u0 * hh_g
-                            A[iO, 1, j] += u1 * hh_g
-                            te += u0 + u1
             if decompose:
                 # households formed this year and born poor are "newly poor", whatever the
                 # label of the household they resemble

@@ -128,6 +128,26 @@ def _deposit(out, o, dl, pos, w):  # pragma: no cover (compiled)
 
 
 @numba.njit(cache=True)
+def _deposit_pair(out, o, pos, w0, w1):  # pragma: no cover (compiled)
+    """``_deposit`` of ``w0`` (not deprived) and ``w1`` (deprived) at the same position: the
+    bin index and shares are worked out once (the engine's hot loop)."""
+    if pos <= 0.0:
+        out[o, 0, 0] += w0
+        out[o, 1, 0] += w1
+    elif pos >= N_BINS - 1:
+        out[o, 0, N_BINS - 1] += w0
+        out[o, 1, N_BINS - 1] += w1
+    else:
+        k = int(pos)
+        f = pos - k
+        g = 1.0 - f
+        out[o, 0, k] += w0 * g
+        out[o, 0, k + 1] += w0 * f
+        out[o, 1, k] += w1 * g
+        out[o, 1, k + 1] += w1 * f
+
+
+@numba.njit(cache=True)
 def _shift_up(A, o, lo, hi, frac, bins):  # pragma: no cover (compiled)
     """Move a share ``frac`` of origin ``o``'s mass in bins [lo, hi) up by ``bins`` >= 0 bins.
 
