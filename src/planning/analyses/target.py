@@ -196,8 +196,11 @@ def cost_curve(prep: Prepared, ev: _Evaluator | None = None, levels: tuple[float
     ev = ev or _Evaluator(prep)
     member, ids, kinds = _membership(prep)
     target = prep.plan.target_rate
-    small = ev.draws.take(slice(0, min(select_draws, ev.draws.n)))
-    zero_poor, _ = ev.end(np.zeros_like(prep.amounts))
+    n_small = min(select_draws, ev.draws.n)
+    small = ev.draws.take(slice(0, n_small))
+    rest = ev.draws.take(slice(n_small, ev.draws.n)) if n_small < ev.draws.n else None
+    zero = ev.end(np.zeros_like(prep.amounts))
+    zero_poor = zero[0]
     total0 = float(prep.amounts.sum())
     rows, probs = [], []
     prev = None
@@ -205,13 +208,20 @@ def cost_curve(prep: Prepared, ev: _Evaluator | None = None, levels: tuple[float
         rule = "scenario"
         if scale > 0:
             best = None
-            for r, (poor, hh) in zip(RULES, ev.end_many([ev.amounts(r, scale) for r in RULES], small), strict=True):
-                rate = poor.sum(axis=1) / hh.sum(axis=1)
+            for r, run in zip(RULES, ev.end_many([ev.amounts(r, scale) for r in RULES], small), strict=True):
+                rate = run[0].sum(axis=1) / run[1].sum(axis=1)
                 key = ((rate < target).mean(), -rate.mean())
                 if best is None or key > best[0]:
-                    best = (key, r)
-            rule = best[1]  # type: ignore[index]
-        poor, hh = ev.end(ev.amounts(rule, scale))
+                    best = (key, r, run)
+            rule, first = best[1], best[2]  # type: ignore[index]
+            # every draw's result depends on that draw alone (common random numbers), so the
+            # chosen rule's first draws are already run: only the rest are
+            poor, hh = first
+            if rest is not None:
+                more = ev.end(ev.amounts(rule, scale), rest)
+                poor, hh = np.concatenate([poor, more[0]]), np.concatenate([hh, more[1]])
+        else:
+            poor, hh = zero  # no money is the run without money
         rates = _rates(poor, hh, member)
         d = rates[:, -1]
         lifted = float((zero_poor.sum(axis=1) - poor.sum(axis=1)).mean())
