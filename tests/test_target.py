@@ -35,6 +35,19 @@ def test_cost_curve_spans_0_to_100_times_and_is_monotone_in_money(answer):
     assert set(c["rule"]) <= {"scenario", "equal", "per_poor_household", "need_weighted"}
 
 
+def test_cost_curve_rows_equal_a_fresh_run_of_the_chosen_rule_on_every_draw(answer):
+    """The curve reuses the selection draws of the chosen rule and the no-money run (each
+    draw's result depends on that draw alone); a full run of the chosen rule gives the same."""
+    ev = _Evaluator(answer.prep)
+    zero_poor = ev.end(np.zeros_like(answer.prep.amounts))[0].sum(axis=1)
+    for _, row in answer.curve.iloc[[0, 4, 11]].iterrows():
+        poor, hh = ev.end(ev.amounts(row["rule"], row["budget_scale"]))
+        rate = poor.sum(axis=1) / hh.sum(axis=1)
+        assert row["rate_2030_mean"] == pytest.approx(rate.mean(), rel=1e-12)
+        assert row["p_below_target"] == pytest.approx((rate < answer.target).mean(), abs=1e-12)
+        assert row["households_lifted"] == pytest.approx((zero_poor - poor.sum(axis=1)).mean(), abs=1e-6)
+
+
 def test_marginal_cost_is_in_the_observed_range_and_rises_smoothly(answer):
     c = answer.curve.set_index("budget_scale")
     # at the plan's budget: tens to low hundreds of million VND per household lifted
