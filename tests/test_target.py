@@ -119,6 +119,15 @@ def test_text_is_bilingual_plain_and_formatted(answer):
     assert "## Tiếng Việt" in md and "## English" in md
 
 
+def test_english_article_follows_the_spoken_number(answer):
+    from planning.analyses.target_text import _article
+
+    assert [_article(t) for t in ("50%", "80%", "8%", "11%", "18.5%", "1,100", "11,000", "100%", "85%")] == \
+        ["a", "an", "an", "an", "an", "a", "an", "a", "an"]
+    en = answer.headline("en")
+    assert not re.search(r"\ba 8\d?%", en) and not re.search(r"\ban [1-79]\d?%", en)
+
+
 def test_cli_target_writes_every_file(tmp_path, capsys):
     rc = cli_main(["target", str(PLAN), "--out", str(tmp_path / "t"), "--draws", "120", "--lang", "en"])
     assert rc == 0

@@ -56,6 +56,13 @@ def _bn(million: float, lang: Lang) -> str:
     return fmt_number(million / 1000.0, lang, 1)
 
 
+def _article(number: str) -> str:
+    """English article before a written number: "an" where it is said with a vowel sound
+    (8, 11, 18, 80–89, 8,000, 11,000 …), else "a"."""
+    lead = number.split(",")[0].split(".")[0].rstrip("%")
+    return "an" if lead.startswith("8") or lead in ("11", "18") else "a"
+
+
 def _scale(x: float, lang: Lang) -> str:
     return fmt_number(x, lang, 1 if x < 10 else 0)
 
@@ -114,9 +121,10 @@ def paragraph(w: WhatItTakes, lang: Lang = "vi") -> str:
              f"{fmt_pct(plan['rate_2030_p05'], lang, 1)}–{fmt_pct(plan['rate_2030_p95'], lang, 1)}); the chance of "
              f"being below {tgt} is {fmt_pct(plan['p_below_target'], lang, 0)}. ")
         if need:
-            s += "A " + " and a ".join(
-                f"{fmt_pct(p, lang, 0)} chance would take about {_scale(k, lang)} times the plan's budget "
-                f"({_bn(m, lang)} billion VND)" for p, k, m in need) + ". "
+            parts = [f"{_article(fmt_pct(p, lang, 0))} {fmt_pct(p, lang, 0)} chance would take about "
+                     f"{_scale(k, lang)} times the plan's budget ({_bn(m, lang)} billion VND)" for p, k, m in need]
+            text = " and ".join(parts)
+            s += text[0].upper() + text[1:] + ". "
             if len(need) < 2:
                 s += f"No budget up to {_scale(maxs, lang)} times reaches an 80% chance. "
         else:
