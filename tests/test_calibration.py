@@ -176,7 +176,7 @@ def test_sampling_moves_keep_the_tails_of_the_target():
     of the priors. The check can fail: the old mix (one move in ten a snooker move) is caught."""
     import emcee
 
-    from planning.analyses.calibration import _posterior_moves
+    from planning.analyses.sampler import _posterior_moves
 
     err = _tail_errors(_posterior_moves([]))
     assert abs(err[:, 0].mean()) < 0.005 and abs(err[:, 1].mean()) < 0.005, err.round(3)
