@@ -192,7 +192,6 @@ class Problem:
         return out
 
 
-
 def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p) - np.log1p(-p)
 
