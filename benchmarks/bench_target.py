@@ -53,7 +53,7 @@ def main() -> None:
         (f"cost curve: {len(LEVELS)} levels x 1,000 draws", lambda: curve(), 5.0),
         ("planning target (everything), 1,000 draws", lambda: what_it_takes(prep), None),
         ("calibrate Sơn La (5,000 steps x 48 walkers)", lambda: calibrate("data/observed.csv", units=["Sơn La"]), None),
-        ("recovery check, 1 seed (2,500 steps)", lambda: recovery_check(PLAN, seed=1, problem=problem), None),
+        ("recovery check, 1 seed (5,000 steps x 48 walkers)", lambda: recovery_check(PLAN, seed=1, problem=problem), None),
     ]
     print(f"{'case':48} {'seconds':>8} {'target s':>9}  met")
     for name, fn, target in cases:
