@@ -244,8 +244,8 @@ def test_recovery_intervals_contain_the_truth():
     """Simulation-based calibration on the district plan: the identified parameters' 90 % intervals
     over these seeds contain the truth about as often as 90 % intervals should. With ~20
     intervals the count is binomial, so the test fails when it is below what nominal 90 %
-    coverage gives in 99.5 % of repetitions (the 24-seed study in docs/model.md §9 measures the
-    rate itself: 87.6 %). A fixed share such as 85 % would pass or fail by chance, and by CPU:
+    coverage gives in 99.5 % of repetitions (the 73-seed study in docs/model.md §9 measures the
+    rate itself: 86.6 %, short of 90 %). A fixed share such as 85 % would pass or fail by chance, and by CPU:
     the chains diverge at the last float digit from one processor to another."""
     problem = synthetic_problem(ROOT / "scenarios" / "district_plan.yaml")
     rows = []
