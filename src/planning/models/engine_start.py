@@ -148,24 +148,6 @@ def _deposit_pair(out, o, pos, w0, w1):  # pragma: no cover (compiled)
 
 
 @numba.njit(cache=True)
-def _shift_up(A, o, lo, hi, frac, bins):  # pragma: no cover (compiled)
-    """Move a share ``frac`` of origin ``o``'s mass in bins [lo, hi) up by ``bins`` >= 0 bins.
-
-    In place, from the top down: every destination is at or above its source, so mass
-    already moved is never moved again. Returns the new upper end of the occupied range.
-    """
-    for j in range(hi - 1, lo - 1, -1):
-        for dl in range(2):
-            w = A[o, dl, j]
-            if w == 0.0:
-                continue
-            moved = w * frac
-            A[o, dl, j] = w - moved
-            _deposit(A, o, dl, j + bins, moved)
-    return min(hi + int(bins) + 2, N_BINS)
-
-
-@numba.njit(cache=True)
 def _listed_share(j, t_bins):  # pragma: no cover (compiled)
     """Share of bin ``j``'s households listed (at or below the line) when their income this
     year is ``t_bins`` bins below their permanent income (0 for no transitory loss)."""
