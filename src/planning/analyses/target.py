@@ -207,16 +207,13 @@ def cost_curve(prep: Prepared, ev: _Evaluator | None = None, levels: tuple[float
     for scale in levels:
         rule = "scenario"
         if scale > 0:
-            best = None
-            for r, run in zip(RULES, ev.end_many([ev.amounts(r, scale) for r in RULES], small), strict=True):
-                rate = run[0].sum(axis=1) / run[1].sum(axis=1)
-                key = ((rate < target).mean(), -rate.mean())
-                if best is None or key > best[0]:
-                    best = (key, r, run)
-            rule, first = best[1], best[2]  # type: ignore[index]
+            runs = ev.end_many([ev.amounts(r, scale) for r in RULES], small)
+            rates_small = [p.sum(axis=1) / h.sum(axis=1) for p, h in runs]
+            keys = [((rate < target).mean(), -rate.mean()) for rate in rates_small]
+            best = max(range(len(RULES)), key=keys.__getitem__)  # the first of equals, as listed
+            rule, (poor, hh) = RULES[best], runs[best]
             # every draw's result depends on that draw alone (common random numbers), so the
             # chosen rule's first draws are already run: only the rest are
-            poor, hh = first
             if rest is not None:
                 more = ev.end(ev.amounts(rule, scale), rest)
                 poor, hh = np.concatenate([poor, more[0]]), np.concatenate([hh, more[1]])
