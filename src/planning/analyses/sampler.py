@@ -65,6 +65,8 @@ class Posterior:
     steps: int
     walkers: int
     seed: int
+    #: Kish's effective sample size where the draws are weighted (reference posterior); None: MCMC
+    effective_draws: float | None = None
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.samples, columns=self.problem.names)
