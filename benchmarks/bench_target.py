@@ -6,7 +6,8 @@ Cases (issue "The model on real ground"):
 * the cost curve, 20 budget levels × 1,000 draws of the district plan (the best of 4 allocation
   rules chosen at each level on 100 draws), target < 5 s on 2 cores;
 * the whole ``planning target`` answer (curve, smallest budgets, breakeven, decomposition);
-* the shipped calibration (Sơn La, 5,000 sampler steps) and one synthetic recovery check.
+* the shipped calibration (Sơn La, 5,000 sampler steps) and one synthetic recovery check, with
+  the sampler and with the reference posterior (importance sampling) that checks it.
 Time is the best of ``--repeat`` runs after a warm-up (compiled kernels loaded).
 """
 
@@ -54,6 +55,8 @@ def main() -> None:
         ("planning target (everything), 1,000 draws", lambda: what_it_takes(prep), None),
         ("calibrate Sơn La (5,000 steps x 48 walkers)", lambda: calibrate("data/observed.csv", units=["Sơn La"]), None),
         ("recovery check, 1 seed (5,000 steps x 48 walkers)", lambda: recovery_check(PLAN, seed=1, problem=problem), None),
+        ("recovery check, 1 seed (reference posterior)",
+         lambda: recovery_check(PLAN, seed=1, problem=problem, method="reference"), None),
     ]
     print(f"{'case':48} {'seconds':>8} {'target s':>9}  met")
     for name, fn, target in cases:

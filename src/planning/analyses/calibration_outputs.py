@@ -256,15 +256,46 @@ def calibrate(observed: str | os.PathLike[str] | pd.DataFrame | ObservedTable, *
                        units=[s.unit for s in chosen], until=until)
 
 
+def _seed_range(text: str) -> list[int]:
+    """``A:B`` → seeds A … B-1 (B > A ≥ 0)."""
+    parts = str(text).split(":")
+    try:
+        a, b = (int(parts[0]), int(parts[1])) if len(parts) == 2 else (None, None)
+    except ValueError:
+        a = b = None
+    if a is None or b is None or a < 0 or b <= a:
+        raise PlanningInputError("<command line>", "--seeds", "A:B with whole numbers 0 <= A < B, e.g. 2000:2100",
+                                 text, message_vi="cần dạng A:B với số nguyên 0 <= A < B, ví dụ 2000:2100")
+    return list(range(a, b))
+
+
 def cli_main(args: argparse.Namespace) -> int:
     """``planning calibrate`` (observed series, or ``--synthetic`` recovery check)."""
     overwrite = getattr(args, "overwrite", False)
+    seeds = _seed_range(args.seeds) if getattr(args, "seeds", None) else None
+    if seeds is not None and not args.synthetic:
+        raise PlanningInputError("<command line>", "--seeds", "--synthetic SCENARIO with it", args.seeds,
+                                 message_vi="--seeds chỉ dùng cùng --synthetic KỊCH_BẢN")
     command = "calibrate --synthetic" if args.synthetic else "calibrate"
+    if seeds is not None:
+        command += " --seeds"
     check_target(Path(args.out), command, overwrite=overwrite)  # refused before the fit, not after
+    method = getattr(args, "method", "sampler")
+    if seeds is not None:
+        from planning.analyses.recovery import recovery_study, study_summary, write_study
+
+        cov = recovery_study(args.synthetic, seeds, steps=args.steps, method=method)
+        out = write_study(cov, args.out, scenario=args.synthetic, method=method, overwrite=overwrite)
+        total = study_summary(cov).iloc[-1]
+        print(f"Nghiên cứu khôi phục / recovery study ({len(seeds)} seeds, {method}): "
+              f"{total['covered']}/{total['identified']} = {total['share']:.1%} khoảng 90 % của tham số được xác "
+              f"định chứa giá trị thật / identified 90 % intervals contain the truth; "
+              f"kết quả / written to {display_path(out)}")
+        return 0
     if args.synthetic:
         from planning.analyses.recovery import recovery_check
 
-        rec = recovery_check(args.synthetic, seed=args.seed, steps=args.steps)
+        rec = recovery_check(args.synthetic, seed=args.seed, steps=args.steps, method=method)
         out = rec.write(args.out, overwrite=overwrite)
         cov = rec.coverage()
         ident = cov[cov["identified"]]

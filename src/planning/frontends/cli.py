@@ -254,6 +254,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="recovery check: simulate the scenario with parameters drawn from their ranges, "
                           "fit it, write truth.csv and coverage.csv")
     cal.add_argument("--seed", type=int, default=20261126)
+    cal.add_argument("--seeds", default=None, metavar="A:B",
+                     help="with --synthetic: a recovery study over seeds A to B-1 (coverage.csv, summary.csv)")
+    cal.add_argument("--method", choices=("sampler", "reference"), default="sampler",
+                     help="with --synthetic: fit with the sampler (default) or the importance-sampling "
+                          "reference posterior, a check of the sampler")
     cal.add_argument("--steps", type=int, default=None, help="sampler steps (default data/calibration.yaml)")
     cal.add_argument("--out", required=True)
     common(cal, draws=False)
