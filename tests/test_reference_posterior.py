@@ -188,3 +188,26 @@ def test_cli_seeds_without_synthetic_is_refused(tmp_path, capsys):
     rc = cli_main(["calibrate", "--seeds", "1:3", "--out", str(tmp_path / "x")])
     assert rc == EXIT_BAD_INPUT
     assert "field '--seeds'" in capsys.readouterr().err
+
+
+def test_documented_recovery_studies_are_the_shipped_results():
+    """docs/model.md §9 and the README quote these files: the numbers must be theirs."""
+    folder = ROOT / "docs" / "results" / "recovery_2026-12-03"
+    doc = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = {}
+    for name in ("reference_new_seeds", "reference_sampler_seeds", "sampler_seeds"):
+        cov = pd.read_csv(folder / f"{name}_coverage.csv")
+        total = pd.read_csv(folder / f"{name}_summary.csv").set_index("parameter").loc["all"]
+        ident = cov[cov["identified"]]
+        assert (total["identified"], total["covered"]) == (len(ident), int(ident["covered"].sum()))
+        rows[name] = cov
+    assert rows["reference_new_seeds"]["seed"].nunique() == 200
+    assert "1,076 of 1,197 (89.9 %)" in doc and "89.9 %" in readme
+    assert "374 of 432 (86.6 %)" in doc and "382 of 436 (87.6 %)" in doc
+    both = rows["reference_sampler_seeds"].merge(rows["sampler_seeds"], on=["seed", "parameter"],
+                                                 suffixes=("_r", "_s"))
+    both = both[both["identified_r"] & both["identified_s"]]
+    same = int((both["covered_r"] == both["covered_s"]).sum())
+    assert (same, len(both)) == (417, 424)
+    assert "417 of the 424 intervals" in doc and "417 of 424" in readme
