@@ -28,40 +28,27 @@ range, so :class:`~planning.analyses.sampler.Posterior` reads them like the samp
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
 from scipy import stats
 
-from planning.analyses.calibration import NOISE_FLOW, NOISE_RATE, Quantity
-from planning.analyses.sampler import Posterior
+from planning.analyses.calibration import NOISE_FLOW, NOISE_RATE
+from planning.analyses.sampler import Posterior, SamplingProblem
 
 _BAD_YEAR_PROBABILITY = "bad_years.probability"
 _MAX_LATENT = 12  # 4,096 sets of bad years
 _TOP_SETS = 4
 
 
-class ReferenceProblem(Protocol):
-    """What the reference needs of a problem (:class:`planning.analyses.calibration.Problem` has it)."""
-
-    @property
-    def quantities(self) -> Sequence[Quantity]: ...
-
-    @property
-    def observed(self) -> np.ndarray: ...
+class ReferenceProblem(SamplingProblem, Protocol):
+    """What the reference needs of a problem beyond the sampler's: the observations' kinds and
+    the model's predictions (:class:`planning.analyses.calibration.Problem` has both)."""
 
     @property
     def kinds(self) -> np.ndarray: ...
 
-    @property
-    def names(self) -> list[str]: ...
-
-    def index(self, name: str) -> int: ...
-
     def predict(self, theta: np.ndarray) -> np.ndarray: ...
-
-    def log_posterior(self, theta: np.ndarray) -> np.ndarray: ...
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
