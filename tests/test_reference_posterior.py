@@ -211,3 +211,21 @@ def test_documented_recovery_studies_are_the_shipped_results():
     same = int((both["covered_r"] == both["covered_s"]).sum())
     assert (same, len(both)) == (417, 424)
     assert "417 of the 424 intervals" in doc and "417 of 424" in readme
+
+
+def test_bad_year_refit_accepts_walkers_reset_to_the_best_point():
+    """The sampler's re-fit under sets of bad years resets walkers that start outside the priors
+    to the best point, so near the priors' ends its ensemble is degenerate; emcee's start check
+    refused that and `planning calibrate --synthetic --seed 2001` crashed (found by the recovery
+    study). The re-fit must run and return a point inside the priors."""
+    from planning.analyses.sampler import _best_configuration
+
+    toy, truth = _toy(4)
+    best = truth.copy()
+    for j, q in enumerate(toy.quantities):
+        if q.prior is not None:  # every continuous quantity a hair inside its prior's low end
+            best[j] = q.prior.low + 1e-9 * (q.prior.high - q.prior.low)
+    assert np.isfinite(toy.log_posterior(best[None, :])[0])
+    points = np.repeat(best[None, :], 10, axis=0)
+    found = _best_configuration(toy, points, toy.log_posterior(points), best, np.random.default_rng(1), steps=20)
+    assert np.isfinite(toy.log_posterior(found[None, :])[0])

@@ -284,7 +284,9 @@ def _best_configuration(problem: SamplingProblem, points: np.ndarray, lps: np.nd
     sampler = emcee.EnsembleSampler(walkers, start.shape[1], problem.log_posterior, vectorize=True,
                                     moves=[(_PinnedDE(), 1.0)])
     sampler.random_state = np.random.RandomState(int(rng.integers(2**31))).get_state()
-    sampler.run_mcmc(emcee.State(start, log_prob=lp0), steps)
+    # walkers reset to the best point and pinned bad-year uniforms make this ensemble
+    # degenerate by design; emcee's start check would refuse it (seed 2001 of the recovery study)
+    sampler.run_mcmc(emcee.State(start, log_prob=lp0), steps, skip_initial_state_check=True)
     lps2 = sampler.get_log_prob()
     found = sampler.get_chain()[np.unravel_index(np.argmax(lps2), lps2.shape)]
     return found if np.max(lps2) > problem.log_posterior(best[None, :])[0] else best
