@@ -33,7 +33,7 @@ from typing import Protocol
 import numpy as np
 from scipy import stats
 
-from planning.analyses.calibration import NOISE_FLOW, NOISE_RATE
+from planning.analyses.calibration import NOISE_FLOW, NOISE_RATE, _logit
 from planning.analyses.sampler import Posterior, SamplingProblem
 
 _BAD_YEAR_PROBABILITY = "bad_years.probability"
@@ -51,9 +51,9 @@ class ReferenceProblem(SamplingProblem, Protocol):
     def predict(self, theta: np.ndarray) -> np.ndarray: ...
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-7, 1 - 1e-7)
-    return np.log(p) - np.log1p(-p)
+def _clipped_logit(p: np.ndarray) -> np.ndarray:
+    """Logit of shares clipped as ``Problem.log_posterior`` clips them."""
+    return _logit(np.clip(p, 1e-7, 1 - 1e-7))
 
 
 class _Layout:
@@ -111,7 +111,7 @@ class _Layout:
 def _laplace(problem: ReferenceProblem, lay: _Layout, bad: np.ndarray, start: np.ndarray,
              iterations: int = 30) -> tuple[np.ndarray, np.ndarray]:
     """Mode and covariance (continuous quantities) of one set of bad years (module doc, step 2)."""
-    y = _logit(np.asarray(problem.observed, float))
+    y = _clipped_logit(np.asarray(problem.observed, float))
     kinds = np.asarray(problem.kinds)
     free = [lay.pos[j] for j in lay.free]
     lo, hi = lay.low[free], lay.high[free]
@@ -122,7 +122,7 @@ def _laplace(problem: ReferenceProblem, lay: _Layout, bad: np.ndarray, start: np
     def predict(points: np.ndarray) -> np.ndarray:
         rows = np.repeat(x[None, :], len(points), axis=0)
         rows[:, free] = points
-        return _logit(problem.predict(lay.full(rows, np.repeat(bad[None, :], len(points), axis=0))))
+        return _clipped_logit(problem.predict(lay.full(rows, np.repeat(bad[None, :], len(points), axis=0))))
 
     def sd_of(res: np.ndarray) -> np.ndarray:
         sd = np.empty_like(res)
