@@ -407,8 +407,13 @@ def test_target_and_batch_take_a_workbook(plan_xlsx: Path, tmp_path: Path, capsy
 
 def test_instructions_and_layout_are_bilingual(plan_xlsx: Path) -> None:
     wb = load_workbook(plan_xlsx)
-    assert wb.sheetnames == ["Hướng dẫn", "Kịch bản", "Ngân sách", "Phân bổ", "Bảng phân bổ", "Ưu tiên",
+    streams = ["Nguồn ntp_merged", "Nguồn vbsp_credit", "Nguồn resettlement", "Nguồn provincial_budget",
+               "Nguồn commune_budget", "Nguồn other"]  # a sheet per funding stream, empty in the district plan
+    assert wb.sheetnames == ["Hướng dẫn", "Kịch bản", "Ngân sách", *streams, "Phân bổ", "Bảng phân bổ", "Ưu tiên",
                              "Giả định", "Cú sốc"]
+    credit = wb["Nguồn vbsp_credit"]  # only what the stream may pay for, in the budget sheet's layout
+    assert [c.value for c in credit[6]][1:-1] == ["credit", "housing", "water_sanitation", "jobs"]
+    assert "volume lent" in credit["A2"].value
     text = "\n".join(str(c.value) for row in wb["Hướng dẫn"].iter_rows() for c in row if c.value)
     for needle in ("triệu đồng", "million VND", "planning run plan.xlsx", "YAML", "Ngân sách!C10"):
         assert needle in text

@@ -113,9 +113,9 @@ def test_shares_that_do_not_add_up_are_refused(scenario):
 
 
 def test_unknown_component_is_refused(scenario):
-    scenario["budget"][2026]["roads"] = 100
+    scenario["budget"][2026]["bridges"] = 100
     err = _error(scenario)
-    assert err.field == "budget.2026.roads" and "livelihood" in err.expected
+    assert err.field == "budget.2026.bridges" and "livelihood" in err.expected
 
 
 def test_year_outside_the_projection_is_refused(scenario):
@@ -155,11 +155,11 @@ def test_missing_required_field_is_named(tmp_path):
 def test_bad_allocation_table_lists_every_bad_row(tmp_path, scenario):
     table = tmp_path / "t.csv"
     table.write_text("unit,component,year,amount\nca_nang,credit,2026,100\natlantis,credit,2026,5\n"
-                     "ca_nang,roads,2027,5\nca_nang,credit,2040,5\nnam_et,housing,2026,-1\n", encoding="utf-8")
+                     "ca_nang,bridges,2027,5\nca_nang,credit,2040,5\nnam_et,housing,2026,-1\n", encoding="utf-8")
     scenario["allocation"] = {"rule": "table", "table": str(table)}
     scenario["budget"] = {}
     msg = str(_error(scenario))
-    for fragment in ("row 3", "atlantis", "row 4", "roads", "row 5", "2040", "row 6", "amount"):
+    for fragment in ("row 3", "atlantis", "row 4", "bridges", "row 5", "2040", "row 6", "amount"):
         assert fragment in msg
 
 

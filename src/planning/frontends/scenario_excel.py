@@ -49,6 +49,7 @@ from planning.stores.scenario_excel_layout import (
     SHEET_PURPOSE,
     SHEETS,
     SHOCK_COLUMNS,
+    STREAM_KEY_PREFIX,
     TABLE_FIXED,
     UNIT_COLUMNS,
     VI_ROW,
@@ -272,13 +273,16 @@ def _scenario_sheet(w: _Writer, loaded: LoadedScenario, calibration: str | None,
     w.protect(ws)
 
 
-def _budget_sheet(w: _Writer, loaded: LoadedScenario, components: list[tuple[str, str, str]]) -> None:
+def _budget_sheet(w: _Writer, loaded: LoadedScenario, components: list[tuple[str, str, str]], *,
+                  key: str = "budget", amounts: dict[int, dict[str, float]] | None = None,
+                  title: tuple[str, str] = ("Ngân sách theo năm và hợp phần (triệu đồng)",
+                                            "Budget by year and component (million VND)")) -> None:
+    """The budget sheet, or a funding stream's sheet (``key`` ``stream.<id>``) in the same layout."""
     from openpyxl.utils import get_column_letter
 
     sc = loaded.scenario
-    ws = w.sheet("budget", "Ngân sách theo năm và hợp phần (triệu đồng)",
-                 "Budget by year and component (million VND)",
-                 "Ô trống: không chi; tổng ở cột cuối tự tính. / Empty cell: nothing spent; "
+    money = sc.budget if amounts is None else amounts
+    ws = w.sheet(key, *title, "Ô trống: không chi; tổng ở cột cuối tự tính. / Empty cell: nothing spent; "
                  "the last column adds up by itself.")
     cols = [BUDGET_FIRST, *[(cid, vi, en, 16) for cid, vi, en in components], BUDGET_TOTAL]
     w.headers(ws, cols)
@@ -289,9 +293,27 @@ def _budget_sheet(w: _Writer, loaded: LoadedScenario, components: list[tuple[str
         row = FIRST_ROW + i
         w.fixed(ws, row, 1, year)
         for j, (cid, _vi, _en) in enumerate(components, start=2):
-            w.entry(ws, row, j, sc.budget.get(year, {}).get(cid), _MONEY, dv)
+            w.entry(ws, row, j, money.get(year, {}).get(cid), _MONEY, dv)
         w.fixed(ws, row, len(cols), f"=SUM(B{row}:{last}{row})").number_format = _MONEY
     w.protect(ws)
+
+
+def _stream_sheets(w: _Writer, loaded: LoadedScenario, components: list[tuple[str, str, str]]) -> None:
+    """One sheet per funding stream of the data folder (empty where the scenario states no money
+    for it), with only the components that stream may pay for (a loan stream: the volume lent)."""
+    from planning.stores.streams import FILE_NAME, load_funding_streams
+
+    path = loaded.baseline_dir / FILE_NAME
+    if not path.exists() and not loaded.scenario.streams:
+        return  # a data folder without streams: the budget sheet alone
+    streams = load_funding_streams(path, tuple(c[0] for c in components))
+    for st in streams.streams:
+        allowed = [c for c in components if c[0] in st.components]
+        what_vi, what_en = ("số tiền cho vay", "volume lent") if st.kind == "loan" else ("triệu đồng", "million VND")
+        _budget_sheet(w, loaded, allowed, key=f"{STREAM_KEY_PREFIX}{st.id}",
+                      amounts=loaded.scenario.streams.get(st.id, {}),
+                      title=(f"{st.name_vi} — theo năm và hợp phần ({what_vi}, triệu đồng)",
+                             f"{st.name_en} — by year and component ({what_en}, million VND)"))
 
 
 def _unit_rows(w: _Writer, ws: Any, units: Any, column: Column, values: dict[str, float], dv: Any,
@@ -455,6 +477,7 @@ def write_scenario_workbook(scenario: str | Path | dict[str, Any] | LoadedScenar
     _instructions(w, loaded)
     _scenario_sheet(w, loaded, calibration, [s.id for s in list_standards(data)], baseline)
     _budget_sheet(w, loaded, components)
+    _stream_sheets(w, loaded, components)
     _allocation_sheet(w, loaded, units)
     _table_sheet(w, loaded, units, components, amounts)
     _priorities_sheet(w, loaded, units)

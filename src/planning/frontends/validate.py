@@ -26,8 +26,8 @@ from planning.stores.scenario import EXCEL_SUFFIXES
 
 #: files of a data folder, in the order ``planning validate FOLDER`` checks them
 DATA_FOLDER_FILES = ("units.csv", "baseline.csv", "deprivation_rates.csv", "programmes.yaml",
-                     "model_parameters.yaml", "allocation_rules.yaml", "plan.yaml", "targets.yaml",
-                     "calibration.yaml", "observed.csv")
+                     "model_parameters.yaml", "allocation_rules.yaml", "plan.yaml", "funding_streams.yaml",
+                     "targets.yaml", "calibration.yaml", "observed.csv")
 
 
 def _errors(exc: PlanningInputError) -> list[str]:
@@ -43,7 +43,13 @@ def _data_file_checks() -> dict[str, Callable[[Path], object]]:
     from planning.stores.baseline import load_baseline
     from planning.stores.parameters import load_model_parameters
     from planning.stores.programmes import load_programme_book
+    from planning.stores.streams import load_funding_streams
     from planning.stores.targets import load_targets
+
+    def streams(path: Path) -> object:
+        book = path.parent / "programmes.yaml"
+        return load_funding_streams(path, load_programme_book(book).ids if book.exists() else
+                                    load_programme_book().ids)
 
     def calibration(path: Path) -> object:
         from planning.stores.calibration_files import load_settings
@@ -63,6 +69,7 @@ def _data_file_checks() -> dict[str, Callable[[Path], object]]:
         "model_parameters.yaml": load_model_parameters,
         "allocation_rules.yaml": load_allocation_rules,
         "plan.yaml": lambda p: load_plan(p.parent, load_baseline(p.parent)),
+        "funding_streams.yaml": streams,
         "targets.yaml": load_targets,
         "calibration.yaml": calibration,
         "observed.csv": observed,
@@ -78,8 +85,8 @@ def _check_data_folder(folder: Path) -> list[str]:
     seen_baseline = False
     for name in DATA_FOLDER_FILES:
         path = folder / name
-        if not path.exists() and name in ("targets.yaml", "calibration.yaml", "observed.csv"):
-            continue  # not read by a run
+        if not path.exists() and name in ("funding_streams.yaml", "targets.yaml", "calibration.yaml", "observed.csv"):
+            continue  # not read by a run (streams: only by scenarios that state them)
         if name in ("units.csv", "baseline.csv", "deprivation_rates.csv"):
             if seen_baseline:
                 continue  # the three tables are read together

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from typing import Literal
 
 import numpy as np
@@ -29,19 +30,35 @@ def uniforms(n_params: int, draws: int, seed: int, method: Method = "random") ->
     raise PlanningInputError("<run>", "sampling", "'random', 'lhs' or 'mode'", method)
 
 
+def _name_seed(seed: int, name: str) -> list[int]:
+    # a stream of its own per parameter name (CRC-32 of the name is stable across Python runs,
+    # unlike hash()), so adding a component or parameter to a data file leaves every other
+    # parameter's draws unchanged
+    return [seed, 104729, zlib.crc32(name.encode("utf-8"))]
+
+
 def sample(distributions: dict[str, Triangular], draws: int, seed: int,
            method: Method = "random") -> dict[str, np.ndarray]:
     """One array of ``draws`` values per named distribution (``mode`` gives the modes).
 
-    Names are sorted first, so adding an unrelated parameter elsewhere in a file does not
-    reshuffle which uniform each parameter gets.
+    Each name has its own random stream (seeded by the run's seed and the name), so adding a
+    parameter or a programme component elsewhere does not reshuffle the others' draws. With
+    ``lhs`` each name's column is stratified on its own (one random permutation per name),
+    which is a Latin hypercube over all of them.
     """
-    names = sorted(distributions)
-    u = uniforms(len(names), draws, seed, method)
+    uniforms(0, draws, seed, method)  # the same checks of draws and method as every caller's
     out = {}
-    for j, name in enumerate(names):
+    for name in sorted(distributions):
         dist = distributions[name]
-        out[name] = np.full(draws, dist.mode) if method == "mode" else dist.ppf(u[:, j])
+        if method == "mode":
+            out[name] = np.full(draws, dist.mode)
+            continue
+        rng = np.random.default_rng(_name_seed(seed, name))
+        if method == "lhs":
+            u = (rng.permutation(draws) + rng.random(draws)) / draws
+        else:
+            u = rng.random(draws)
+        out[name] = dist.ppf(u)
     return out
 
 

@@ -23,6 +23,8 @@ from planning.basics.yamlio import read_yaml
 from planning.stores.baseline import Baseline
 from planning.stores.programmes import ProgrammeBook
 from planning.stores.scenario import EXCEL_SUFFIXES, LoadedScenario
+from planning.stores.streams import FILE_NAME as STREAMS_FILE
+from planning.stores.streams import FundingStreams, book_money, load_funding_streams, stream_amounts
 from planning.stores.units import ZONES
 
 TABLE_COLUMNS = ["unit", "component", "year", "amount"]
@@ -102,18 +104,37 @@ def unit_weights(loaded: LoadedScenario, baseline: Baseline, rules_path: Path) -
     return w / w.sum()
 
 
+def _stream_money(loaded: LoadedScenario, book: ProgrammeBook) -> tuple[FundingStreams | None, dict[str, np.ndarray]]:
+    sc = loaded.scenario
+    if not sc.streams:
+        return None, {}
+    streams = load_funding_streams(loaded.baseline_dir / STREAMS_FILE, book.ids)
+    return streams, stream_amounts(sc.streams, streams, book.ids, sc.years, source=loaded.source)
+
+
+def scenario_streams(loaded: LoadedScenario, book: ProgrammeBook) -> dict[str, np.ndarray]:
+    """The scenario's ``streams:`` as [component, year] arrays of each stream's own money
+    (× budget_scale; a loan's volume), every stream × component checked against its rule."""
+    _, raw = _stream_money(loaded, book)
+    return {sid: arr * loaded.scenario.budget_scale for sid, arr in raw.items()}
+
+
 def budget_matrix(loaded: LoadedScenario, book: ProgrammeBook) -> np.ndarray:
-    """[component, year] budget in million VND (× budget_scale)."""
+    """[component, year] programme-book money in million VND (× budget_scale): ``budget:`` plus
+    every stream's (grants as they are, loans at their budget cost)."""
     sc = loaded.scenario
     ids = book.ids
     out = np.zeros((len(ids), len(sc.years)))
+    streams, raw = _stream_money(loaded, book)
+    if streams is not None:
+        out += book_money(raw, streams, ids)
     for year, comps in sc.budget.items():
         for comp, amount in comps.items():
             if comp not in ids:
                 raise PlanningInputError(loaded.source, f"budget.{year}.{comp}",
                                          f"a component of the programme book: {', '.join(ids)}", comp,
                                          message_vi=f"hợp phần '{comp}' không có trong sổ chương trình")
-            out[ids.index(comp), sc.years.index(year)] = amount
+            out[ids.index(comp), sc.years.index(year)] += amount
     return out * sc.budget_scale
 
 
@@ -123,9 +144,9 @@ def allocate(loaded: LoadedScenario, baseline: Baseline, book: ProgrammeBook,
     sc = loaded.scenario
     if sc.allocation.rule == "table":
         amounts = read_allocation_table(loaded.table_path, baseline, book, sc.years)  # type: ignore[arg-type]
-        if sc.budget:
+        if sc.budget or sc.streams:
             _check_table_matches_budget(loaded, amounts, budget_matrix(loaded, book), book)
-        return amounts * (sc.budget_scale if not sc.budget else 1.0)
+        return amounts * (sc.budget_scale if not (sc.budget or sc.streams) else 1.0)
     budget = budget_matrix(loaded, book)
     base_w = unit_weights(loaded, baseline, rules_path)
     amounts = np.zeros((baseline.units.n, len(book.ids), len(sc.years)))

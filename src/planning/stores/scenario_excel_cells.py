@@ -15,7 +15,13 @@ from typing import Any
 
 from planning.basics.errors import PlanningInputError, PlanningInputErrors
 from planning.basics.paths import display_path
-from planning.stores.scenario_excel_layout import FIRST_ROW, ID_ROW, SHEETS, sheet_name
+from planning.stores.scenario_excel_layout import (
+    FIRST_ROW,
+    ID_ROW,
+    SHEETS,
+    sheet_name,
+    stream_of_sheet,
+)
 
 __all__ = ["CellReader"]
 
@@ -133,7 +139,7 @@ class CellReader:
                                      message_vi=f"{self.shown}: không phải sổ tính kịch bản (thiếu trang 'Kịch bản'; "
                                                 "hãy lập bằng 'planning template')")
         for name in self.values.sheetnames:
-            if name not in names:
+            if name not in names and stream_of_sheet(name) is None:
                 self.errors.append(PlanningInputError(
                     self.shown, name, f"only the template's sheets ({', '.join(names)})", name,
                     message_vi=f"{self.shown}: trang '{name}' không có trong mẫu (chỉ dùng: {', '.join(names)})"))

@@ -31,8 +31,10 @@ SHEET_PURPOSE: dict[str, tuple[str, str]] = {
                  "hệ số nhân ngân sách, chuẩn nghèo theo năm.",
                  "Name, titles, years, baseline folder, calibration file, draws, seed, budget multiplier, "
                  "poverty standard by year."),
-    "budget": ("Ngân sách theo năm (dòng) và hợp phần (cột), triệu đồng. Ô trống: không chi.",
-               "Budget by year (rows) and component (columns), million VND. Empty cell: nothing spent."),
+    "budget": ("Ngân sách theo năm (dòng) và hợp phần (cột), triệu đồng. Ô trống: không chi. Các trang "
+               "'Nguồn …' (nếu có) ghi tiền của từng nguồn vốn theo cùng cách; tiền của các trang được cộng lại.",
+               "Budget by year (rows) and component (columns), million VND. Empty cell: nothing spent. The "
+               "'Nguồn …' sheets (if any) hold each funding stream's money the same way; all sheets add up."),
     "allocation": ("Quy tắc chia tiền cho các xã (ô B4); tỷ lệ của từng xã khi quy tắc là shares.",
                    "How the money is split across communes (cell B4); each commune's share for rule shares."),
     "table": ("Số tiền theo xã × hợp phần × năm, triệu đồng: chỉ dùng khi quy tắc là table.",
@@ -122,9 +124,23 @@ EXTRA_ASSUMPTION_ROWS = 15  # empty rows left for further changes
 EXTRA_SHOCK_ROWS = 8
 
 
+#: a funding stream's sheet is ``STREAM_SHEET_PREFIX + stream id`` (key ``stream.<id>``), one per
+#: stream the scenario states money for (data/funding_streams.yaml)
+STREAM_SHEET_PREFIX = "Nguồn "
+STREAM_KEY_PREFIX = "stream."
+
+
 def sheet_name(key: str) -> str:
-    """The workbook's name of sheet ``key`` (``'budget'`` → ``'Ngân sách'``)."""
+    """The workbook's name of sheet ``key`` (``'budget'`` → ``'Ngân sách'``; ``'stream.vbsp_credit'``
+    → ``'Nguồn vbsp_credit'``)."""
+    if key.startswith(STREAM_KEY_PREFIX):
+        return STREAM_SHEET_PREFIX + key.removeprefix(STREAM_KEY_PREFIX)
     return SHEETS[key][0]
+
+
+def stream_of_sheet(name: str) -> str | None:
+    """The stream id of a stream sheet's name, or None for any other sheet."""
+    return name.removeprefix(STREAM_SHEET_PREFIX) if name.startswith(STREAM_SHEET_PREFIX) else None
 
 
 def split_dotted(name: str) -> list[str]:

@@ -40,11 +40,13 @@ from planning.stores.scenario_excel_layout import (
     SCENARIO_FIELDS,
     SHARE_COLUMN,
     SHOCK_COLUMNS,
+    STREAM_KEY_PREFIX,
     TABLE_FIXED,
     UNIT_COLUMNS,
     Column,
     assumption_roots,
     sheet_name,
+    stream_of_sheet,
 )
 from planning.stores.scenario_schema import RULES, Scenario
 
@@ -177,8 +179,11 @@ def _year(r: CellReader, key: str, row: int, col: int, years: list[int], *, requ
     return y
 
 
-def _budget_sheet(r: CellReader, data: _Data, years: list[int]) -> tuple[dict[int, dict[str, Any]], dict[tuple[int, str], str]]:
-    key, ids = "budget", data.book.ids
+def _budget_sheet(r: CellReader, data: _Data, years: list[int], key: str = "budget",
+                  ids: tuple[str, ...] | None = None) -> tuple[dict[int, dict[str, Any]], dict[tuple[int, str], str]]:
+    """The budget sheet, or a funding stream's sheet (``key`` ``stream.<id>``; ``ids``: the
+    components that stream may pay for)."""
+    ids = data.book.ids if ids is None else ids
     ws = r.values[sheet_name(key)]
     width = max(ws.max_column, 1)
     while width > 1 and ws.cell(row=ID_ROW, column=width).value in (None, ""):
@@ -212,11 +217,38 @@ def _budget_sheet(r: CellReader, data: _Data, years: list[int]) -> tuple[dict[in
             x = r.number(key, row, j, lo=0, en="an amount ≥ 0 in million VND", vi="số tiền ≥ 0 (triệu đồng)")
             if x is not None:
                 amounts[cid] = x
-                r.cells[f"budget.{year}.{cid}"] = where[(year, cid)]
-        r.cells[f"budget.{year}"] = r.where(key, row, 1)
+                r.cells[f"{_field(key)}.{year}.{cid}"] = where[(year, cid)]
+        r.cells[f"{_field(key)}.{year}"] = r.where(key, row, 1)
         if amounts:
             budget[year] = amounts
     return budget, where
+
+
+def _field(key: str) -> str:
+    """The scenario field a budget-like sheet fills: ``budget`` or ``streams.<id>``."""
+    return "streams." + key.removeprefix(STREAM_KEY_PREFIX) if key.startswith(STREAM_KEY_PREFIX) else key
+
+
+def _stream_sheets(r: CellReader, data: _Data, years: list[int]) -> dict[str, dict[int, dict[str, Any]]]:
+    """Every 'Nguồn …' sheet as the scenario's ``streams:`` (a stream unknown to the data folder
+    is refused naming the sheet)."""
+    from planning.stores.streams import FILE_NAME, load_funding_streams
+
+    names = [n for n in r.values.sheetnames if stream_of_sheet(n) is not None]
+    if not names:
+        return {}
+    streams = load_funding_streams(data.folder / FILE_NAME, data.book.ids)
+    out: dict[str, dict[int, dict[str, Any]]] = {}
+    for name in names:
+        sid = stream_of_sheet(name)
+        if sid not in streams.ids:
+            r.bad(name, f"a funding stream of {streams.source_file} ({', '.join(streams.ids)})",
+                  f"một nguồn vốn trong {streams.source_file} ({', '.join(streams.ids)})", sid)
+            continue
+        by_year, _ = _budget_sheet(r, data, years, key=STREAM_KEY_PREFIX + sid, ids=streams.stream(sid).components)
+        if by_year:  # an empty stream sheet states nothing
+            out[sid] = by_year
+    return out
 
 
 def _unit_sheet(r: CellReader, key: str, column: Column, data: _Data | None, *, hi: float | None,
@@ -441,6 +473,7 @@ def read_scenario_workbook(path: str | Path) -> dict[str, Any]:
     if rule not in RULES:
         r.bad(r.cells["allocation"], f"a rule among {', '.join(RULES)}", f"một quy tắc trong số {', '.join(RULES)}", rule)
     budget, budget_cells = _budget_sheet(r, data, years) if data is not None else ({}, {})
+    streams = _stream_sheets(r, data, years) if data is not None else {}
     shares = _unit_sheet(r, "allocation", SHARE_COLUMN, data, hi=1, en="a share from 0 to 1", vi="tỷ lệ từ 0 đến 1")
     table = _table_rows(r, data, years) if rule == "table" else []
     priorities = _unit_sheet(r, "priorities", PRIORITY_COLUMN, data, hi=None, en="a multiplier ≥ 0 (1 = no change)",
@@ -462,6 +495,8 @@ def read_scenario_workbook(path: str | Path) -> dict[str, Any]:
               "tệp hiệu chỉnh có thật, tính từ thư mục chứa sổ tính", fields["calibration"])
     raw["standards"] = {int(k.split(".")[1]): v for k, v in fields.items() if k.startswith("standards.")}
     raw["budget"] = budget
+    if streams:
+        raw["streams"] = streams
     raw["allocation"] = {"rule": rule, "priorities": priorities}
     if shares:
         raw["allocation"]["shares"] = shares

@@ -28,7 +28,7 @@ EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 RULES = ("equal", "per_poor_household", "need_weighted", "shares", "table")
 #: the data store's files a projection reads (plus data/standards/*.yaml)
 DATA_FILES = ("units.csv", "baseline.csv", "deprivation_rates.csv", "programmes.yaml",
-              "model_parameters.yaml", "allocation_rules.yaml", "plan.yaml")
+              "model_parameters.yaml", "allocation_rules.yaml", "plan.yaml", "funding_streams.yaml")
 
 
 class BilingualError(ValueError):
@@ -138,6 +138,9 @@ class Scenario(_Strict):
     end_year: Year = Field(ge=2022)
     standards: dict[Year, str] = Field(default_factory=dict)
     budget: dict[Year, dict[str, Finite]] = Field(default_factory=dict)
+    #: money by funding stream × year × component (data/funding_streams.yaml; a loan stream's
+    #: amounts are the volume lent); added to ``budget``
+    streams: dict[str, dict[Year, dict[str, Finite]]] = Field(default_factory=dict)
     budget_scale: Finite = Field(default=1.0, ge=0.0)
     allocation: Allocation
     overrides: Overrides = Field(default_factory=Overrides)
@@ -160,12 +163,25 @@ class Scenario(_Strict):
                         f"budget.{year}.{comp}: số tiền (triệu đồng) phải ≥ 0, nhận {amount}")
         return budget
 
+    @field_validator("streams")
+    @classmethod
+    def _stream_money(cls, streams: dict[str, dict[int, dict[str, float]]]) -> dict[str, dict[int, dict[str, float]]]:
+        for sid, by_year in streams.items():
+            for year, comps in by_year.items():
+                for comp, amount in comps.items():
+                    if amount < 0:
+                        raise BilingualError(
+                            f"streams.{sid}.{year}.{comp}: amounts are million VND and must be >= 0, got {amount}",
+                            f"streams.{sid}.{year}.{comp}: số tiền (triệu đồng) phải ≥ 0, nhận {amount}")
+        return streams
+
     @model_validator(mode="after")
     def _years(self) -> Scenario:
         if self.end_year < self.start_year:
             raise BilingualError(f"end_year ({self.end_year}) must not be before start_year ({self.start_year})",
                                  f"end_year ({self.end_year}) không được trước start_year ({self.start_year})")
-        for year in list(self.budget) + list(self.standards) + [s.year for s in self.shocks]:
+        stream_years = [y for by_year in self.streams.values() for y in by_year]
+        for year in list(self.budget) + stream_years + list(self.standards) + [s.year for s in self.shocks]:
             if not self.start_year <= year <= self.end_year:
                 raise BilingualError(
                     f"year {year} is outside start_year..end_year ({self.start_year}..{self.end_year})",
