@@ -88,7 +88,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     overwrite = getattr(args, "overwrite", False)
     check_target(Path(args.out), "run", overwrite=overwrite)  # refused before the run, not after
-    result = _runner.run(args.scenario, draws=args.draws, seed=args.seed, engine=args.engine)
+    result = _runner.run(args.scenario, draws=args.draws, seed=args.seed, engine=args.engine, indicators=True)
     out = result.write(args.out, overwrite=overwrite)
     o = result.outcomes()
     title = o["title_vi"] if args.lang == "vi" else o["title_en"]

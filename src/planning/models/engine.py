@@ -53,12 +53,15 @@ from planning.models.engine_start import unit_correlation as unit_correlation
 
 
 def project(inputs: EngineInputs, draws: Draws, *, outputs: tuple[str, ...] = OUTPUTS,
-            decompose: bool = False, dtype: type = np.float64) -> dict[str, np.ndarray]:
+            decompose: bool = False, dtype: type = np.float64,
+            ledger: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Run the projection; returns each requested output as [draw, unit, year] (households).
 
     With ``decompose``, the poor of each year are also split by history (``DECOMPOSITION``):
     poor since the start and never reached by a programme, poor since the start though
     reached, fallen back after escaping, newly poor, and made poor by a change of standard.
+    ``ledger`` ([year, unit, draw, 1 + 2 × components], filled in place) receives what the
+    deprivation ledger by indicator needs (:mod:`planning.models.indicators`).
     """
     known = OUTPUTS + (DECOMPOSITION if decompose else ())
     unknown = set(outputs) - set(known)
@@ -102,5 +105,5 @@ def project(inputs: EngineInputs, draws: Draws, *, outputs: tuple[str, ...] = OU
                 np.ascontiguousarray(inputs.shock_fixed, dtype=float),
                 float(inputs.capacity_scale), per_draw,
                 np.ascontiguousarray(draws.shock.T, dtype=float), inv_cost, effects,
-                decompose, store, slot)
+                decompose, store, slot, np.zeros((0, 0, 0, 0)) if ledger is None else ledger)
     return {name: store[i].transpose(2, 1, 0) for i, name in enumerate(outputs)}

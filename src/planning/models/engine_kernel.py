@@ -36,7 +36,7 @@ def _range_of(A, o):  # pragma: no cover (compiled)
 
 @numba.njit(parallel=True, cache=True)
 def _kernel(H0, P0, N0, E0, r_unit, start, amounts, targets, caps, ratio, shock_fixed, cap_scale,
-            per_draw, shock, inv_cost, effects, decompose, store, slot):  # pragma: no cover
+            per_draw, shock, inv_cost, effects, decompose, store, slot, ind_out):  # pragma: no cover
     """Every (unit, draw) pair over every year; see docs/model.md §3–§6 for the equations.
 
     Origin arrays A[o, deprived, bin] over log permanent income: o < L poor (L = 5 history
@@ -46,6 +46,14 @@ def _kernel(H0, P0, N0, E0, r_unit, start, amounts, targets, caps, ratio, shock_
     where each origin's mass ends. After the move, ``Bk`` holds households not hit by a setback
     this year and ``Bh`` those hit (their income this year is below their permanent income by
     the transitory part of the loss, which decides their status at the review).
+
+    ``ind_out[year, unit, draw, q]`` (when its first axis is not empty) feeds the deprivation
+    ledger by indicator (models/indicators.py): q = 0 the households multiply deprived at the
+    review; 1 + k the reached households below the cut-off whose deprivations component k
+    removes; 1 + K + k the poor it lifts below the cut-off; 1 + 2K those no longer multiply
+    deprived (fading and programmes), 2 + 2K those newly so at the review, 3 + 2K and 4 + 2K
+    those made and unmade so by a change of standard, 5 + 2K + k the multiply deprived reached
+    by component k whose deprivations fade (docs/model.md §4b).
     """
     C = H0.shape[0]
     D = per_draw.shape[1]
@@ -102,6 +110,8 @@ def _kernel(H0, P0, N0, E0, r_unit, start, amounts, targets, caps, ratio, shock_
         keep_on = np.zeros(3)
         keep_pr = np.zeros(3)
         sizes = np.zeros(3)
+        ef = np.zeros(K)  # coverage × deprivation effect of each component among the poor
+        want_ind = ind_out.shape[0] > 0
         cohorts = np.zeros(S)
         band = 0.0
         for k in range(S):
@@ -115,11 +125,16 @@ def _kernel(H0, P0, N0, E0, r_unit, start, amounts, targets, caps, ratio, shock_
         tp = 0.0
         tn = 0.0
         te = 0.0
+        te1 = 0.0  # newly escaped who are multiply deprived
         tot = 0.0
         sx = 0.0
         for t in range(Y):
             # ---- 1. change of standard: the line moves up by ratio (log points)
             reclass = 0.0
+            flip_out = 0.0  # multiply deprived no longer (fading, programmes)
+            flip_in = 0.0  # newly multiply deprived (a setback that lists the household)
+            sw_in = 0.0  # made multiply deprived by a change of standard
+            sw_out = 0.0  # no longer multiply deprived by a change of standard
             dx = ratio[t, c]
             if dx != 0.0:
                 p_before = 0.0
@@ -143,9 +158,11 @@ def _kernel(H0, P0, N0, E0, r_unit, start, amounts, targets, caps, ratio, shock_
                 # (information means out)
                 for j in range(N_BINS):
                     moved = A[iN, 0, j] * nu * kappa  # the near-poor of the last review only
+                    sw_in += moved
                     down = 0.0
                     for o in range(L):
                         drop = A[o, 1, j] * xi
+                        sw_out += drop
                         A[o, 1, j] -= drop
                         down += drop
                     A[iN, 0, j] += down - moved
@@ -156,6 +173,8 @@ def _kernel(H0, P0, N0, E0, r_unit, start, amounts, targets, caps, ratio, shock_
                 for o in range(iE, n_orig):
                     for j in range(LINE_BIN):
                         made = A[o, 1, j] + A[o, 0, j] * nu_new
+                        sw_in += A[o, 0, j] * nu_new * kappa
+                        sw_out += A[o, 1, j] * (1.0 - kappa)
                         A[lab_switch, 1, j] += made * kappa
                         A[iN, 0, j] += A[o, 0, j] + A[o, 1, j] - made * kappa
                         A[o, 1, j] = 0.0
@@ -172,14 +191,17 @@ def _kernel(H0, P0, N0, E0, r_unit, start, amounts, targets, caps, ratio, shock_
                 tp = 0.0
                 tn = 0.0
                 te = 0.0
+                te1 = 0.0
                 tot = 0.0
                 sx = 0.0
                 for o in range(n_orig):
                     so = 0.0
+                    s1 = 0.0
                     for dl in range(2):
                         for j in range(lo[o], hi[o]):
                             w = A[o, dl, j]
                             so += w
+                            s1 += w * dl
                             sx += w * (X_LOW + (j + 0.5) * h)
                     tot += so
                     if o < L:
@@ -188,6 +210,7 @@ def _kernel(H0, P0, N0, E0, r_unit, start, amounts, targets, caps, ratio, shock_
                         tn += so
                     elif o < iO:
                         te += so
+                        te1 += s1
             sizes[0] = tp
             sizes[1] = tn
             sizes[2] = te
@@ -200,6 +223,10 @@ def _kernel(H0, P0, N0, E0, r_unit, start, amounts, targets, caps, ratio, shock_
             gained = 0.0  # Σ mass × log points moved up by programmes (for the mean)
             for k in range(K):
                 money = amounts[c, k, t] * money_scale
+                ef[k] = 0.0
+                if want_ind:
+                    ind_out[t, c, d, 1 + k] = 0.0
+                    ind_out[t, c, d, 5 + 2 * K + k] = 0.0
                 for gi in range(3):
                     cov[k, gi] = 0.0
                     gain[k, gi] = 0.0
@@ -227,6 +254,21 @@ def _kernel(H0, P0, N0, E0, r_unit, start, amounts, targets, caps, ratio, shock_
                     if gi == 0:
                         keep_dep *= 1.0 - cv * e_dep
                         miss *= 1.0 - cv
+                        ef[k] = cv * e_dep
+                    elif want_ind:  # reached below the cut-off: the near-poor, the escaped not deprived
+                        below = tn if gi == 1 else te - te1
+                        ind_out[t, c, d, 1 + k] += cv * e_dep * below
+                    if want_ind and gi != 1:  # the multiply deprived it reaches that fade this year
+                        ind_out[t, c, d, 5 + 2 * K + k] += resolve * cv * (tp if gi == 0 else te1)
+            if want_ind:
+                # the poor lifted below the cut-off by programmes this year, each component's
+                # part in proportion to its hazard −ln(1 − cov·e)
+                lifted = tp * (1.0 - resolve) * (1.0 - keep_dep)
+                hz = 0.0
+                for k in range(K):
+                    hz -= math.log(1.0 - ef[k])
+                for k in range(K):
+                    ind_out[t, c, d, 1 + K + k] = lifted * (-math.log(1.0 - ef[k]) / hz) if hz > 0.0 else 0.0
             if decompose and miss < 1.0:
                 for dl in range(2):
                     for j in range(lo[lab_unreached], hi[lab_unreached]):
@@ -325,6 +367,7 @@ def _kernel(H0, P0, N0, E0, r_unit, start, amounts, targets, caps, ratio, shock_
                     if w0 == 0.0 and w1 == 0.0:
                         continue
                     f1 = w1 * stay
+                    flip_out += w1 - f1
                     f0 = w0 + w1 - f1
                     x = X_LOW + (j + 0.5) * h
                     pos = j + (drift - (1.0 - rho) * (x - mu)) / h
@@ -345,6 +388,7 @@ def _kernel(H0, P0, N0, E0, r_unit, start, amounts, targets, caps, ratio, shock_
             tp = 0.0
             tn = 0.0
             te = 0.0
+            te1 = 0.0
             tot = 0.0
             sx = 0.0
             for o in range(n_orig):
@@ -387,6 +431,7 @@ def _kernel(H0, P0, N0, E0, r_unit, start, amounts, targets, caps, ratio, shock_
                             if hit == 1 and l0 != 0.0:
                                 # a setback that puts a household on the list may add deprivations
                                 l1 += l0 * on
+                                flip_in += l0 * on * grow
                                 l0 -= l0 * on
                             tp += l1
                             tn += l0
@@ -410,6 +455,7 @@ def _kernel(H0, P0, N0, E0, r_unit, start, amounts, targets, caps, ratio, shock_
                             A[iO, 1, j] += u1 * g_oth
                             if nxt < iO:
                                 te += u0 + u1
+                                te1 += u1
                             if o == iN:
                                 lifts += u0 + u1
             if decompose:
@@ -430,6 +476,16 @@ def _kernel(H0, P0, N0, E0, r_unit, start, amounts, targets, caps, ratio, shock_
             sx *= grow
             for o in range(n_orig):
                 lo[o], hi[o] = _range_of(A, o)
+            if want_ind:
+                d1 = 0.0
+                for o in range(n_orig):
+                    for j in range(lo[o], hi[o]):
+                        d1 += A[o, 1, j]
+                ind_out[t, c, d, 0] = d1
+                ind_out[t, c, d, 1 + 2 * K] = flip_out
+                ind_out[t, c, d, 2 + 2 * K] = flip_in
+                ind_out[t, c, d, 3 + 2 * K] = sw_in
+                ind_out[t, c, d, 4 + 2 * K] = sw_out
             values = (tot, tp, tn, te, exits, lifts, re_poor, new_poor, reclass)
             for q in range(9):
                 if slot[q] >= 0:

@@ -63,6 +63,7 @@ __all__ = [
     "implied_switch_parameters",
     "indicator_universe",
     "project_prepared",
+    "project_with_indicators",
     "simulate",
     "start_shape",
     "synthesize_households",
@@ -201,8 +202,10 @@ def _per_draw(d: Draws, hh: Households) -> np.ndarray:
 
 
 def _project(st: _Setup, prep: Prepared, d: Draws, amounts: np.ndarray, *, households_switch: bool = False,
-             keep_final: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple | None]:
-    """Run the kernel; returns (store, treated, spent, inconsistent, final arrays or None)."""
+             keep_final: bool = False, indicators: bool = False
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple | None, np.ndarray]:
+    """Run the kernel; returns (store, treated, spent, inconsistent, final arrays or None,
+    households deprived per indicator [draw, unit, year, indicator] or an empty array)."""
     ei = prep.engine_inputs(amounts)
     D, U, Y = d.n, prep.baseline.units.n, len(st.years)
     K = ei.targets.shape[0]
@@ -223,6 +226,7 @@ def _project(st: _Setup, prep: Prepared, d: Draws, amounts: np.ndarray, *, house
     n_fin = S if keep_final else 0
     fin = (np.zeros(n_fin), np.zeros(n_fin, np.uint8), np.zeros(n_fin, np.uint16), np.zeros(n_fin, np.uint8),
            np.zeros(n_fin, np.uint8), np.zeros(n_fin, np.uint8), np.zeros(U, np.int64))
+    ind_count = np.zeros((D, U, Y, len(st.hh.indicators)) if indicators else (0, 0, 0, 0))
     seed = (int(prep.seed) * 0x10000 + _SEED_SALT) % (1 << 63)
     with _KERNEL_LOCK:
         _kernel.run(st.x0, st.bits0, st.status0, st.esc0, st.members0, st.start, st.n0, st.room, st.masks,
@@ -232,8 +236,8 @@ def _project(st: _Setup, prep: Prepared, d: Draws, amounts: np.ndarray, *, house
                     st.cap_bit, st.remove_bits, _per_draw(d, st.hh), np.ascontiguousarray(d.shock, dtype=float),
                     np.ascontiguousarray(ei.shock_fixed, dtype=float),
                     np.ascontiguousarray((1.0 / d.unit_cost).T), effects, st.weights, int(st.support), seed,
-                    store, treated, spent, bad, *fin)
-    return store, treated, spent, bad, (fin + (_per_draw(d, st.hh)[:, 0],) if keep_final else None)
+                    store, treated, spent, bad, *fin, ind_count)
+    return store, treated, spent, bad, (fin + (_per_draw(d, st.hh)[:, 0],) if keep_final else None), ind_count
 
 
 def _final(st: _Setup, fin: tuple) -> Households:
@@ -263,6 +267,11 @@ def _draws(prep: Prepared, draws: int | None) -> Draws:
         raise PlanningInputError("<run>", "draws", f"1..{prep.draws} (the prepared draws)", draws,
                                  message_vi=f"số lần mô phỏng phải từ 1 đến {prep.draws}")
     return prep.engine_draws().take(slice(0, D))
+
+
+def baseline_households(prep: Prepared) -> Households:
+    """The synthetic households of the scenario's baseline (seeded by the scenario's seed)."""
+    return _households(prep, None)
 
 
 def _households(prep: Prepared, households: Households | None) -> Households:
@@ -298,8 +307,8 @@ def simulate(prep: Prepared, households: Households | None = None, *, amounts: n
     hh = _households(prep, households)
     amounts = prep.amounts if amounts is None else np.asarray(amounts, float)
     st = _setup(prep, hh, float(np.max(d.household_growth)))
-    store, treated, spent, bad, fin = _project(st, prep, d, amounts, households_switch=switch == "households",
-                                               keep_final=keep_final)
+    store, treated, spent, bad, fin, _ = _project(st, prep, d, amounts, households_switch=switch == "households",
+                                                  keep_final=keep_final)
     names = OUTPUTS + DECOMPOSITION
     want = tuple(outputs) + (tuple(n for n in DECOMPOSITION if n not in outputs) if decompose else ())
     arrays = {n: store[names.index(n)] for n in want}
@@ -316,16 +325,28 @@ def project_prepared(prep: Prepared, *, counterfactual: bool = True, draws: int 
     unit, year] (households) and, with ``counterfactual``, the poor with no programme money
     ([draw, unit, year]; same draws, same households, same random numbers), else None.
     """
+    arrays, cf, _ = project_with_indicators(prep, counterfactual=counterfactual, draws=draws,
+                                            households=households, decompose=decompose, indicators=False)
+    return arrays, cf
+
+
+def project_with_indicators(prep: Prepared, *, counterfactual: bool = True, draws: int | None = None,
+                            households: Households | None = None, decompose: bool = False,
+                            indicators: bool = True
+                            ) -> tuple[dict[str, np.ndarray], np.ndarray | None,
+                                       tuple[tuple[str, ...], np.ndarray] | None]:
+    """:func:`project_prepared` and, with ``indicators``, the indicator ids and the households
+    deprived in each at the end of each year ([draw, unit, year, indicator])."""
     d = _draws(prep, draws)
     hh = _households(prep, households)
     st = _setup(prep, hh, float(np.max(d.household_growth)))
-    store, *_ = _project(st, prep, d, prep.amounts)
+    store, _, _, _, _, counts = _project(st, prep, d, prep.amounts, indicators=indicators)
     names = OUTPUTS + DECOMPOSITION
     arrays = {n: store[i] for i, n in enumerate(names) if decompose or n in OUTPUTS}
     cf = None
     if counterfactual:
         cf = _project(st, prep, d, np.zeros_like(prep.amounts))[0][names.index("poor")]
-    return arrays, cf
+    return arrays, cf, ((tuple(hh.indicators), counts) if indicators else None)
 
 
 def implied_switch_parameters(households: Households, new_standard: str,

@@ -37,6 +37,7 @@ PER_DRAW = (
 )
 # random streams
 _S_NU, _S_SWBITS, _S_ROUND, _S_RESOLVE, _S_SETBACK, _S_ONSET, _S_BITS, _S_DONOR = 1, 2, 3, 4, 5, 6, 7, 8
+_S_REMOVE = 9  # a reached household below the cut-off loses the deprivations a component acts on
 _S_REACH = 64  # + component
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -160,13 +161,16 @@ def _select_smallest(keys, idx, lo, n, m):  # pragma: no cover (compiled)
 def run(x0, bits0, status0, esc0, members0, start, n0, room, masks, kmins, pmasks, pkmins, ratio,
         households_switch, amounts, targets, caps, cap_scale, is_ind, cap_bit, remove_bits, per_draw,
         shock, shock_fixed, inv_cost, effects, weights, support, seed, store, treated, spent, bad,
-        fin_x, fin_hit, fin_bits, fin_status, fin_esc, fin_members, fin_alive):  # pragma: no cover (compiled)
+        fin_x, fin_hit, fin_bits, fin_status, fin_esc, fin_members, fin_alive, ind_count):  # pragma: no cover
+
     """Every draw over every year; outputs store[row, draw, unit, year] (engine.OUTPUTS then
     engine.DECOMPOSITION), treated/spent [draw, unit, component, year], bad[draw] households
     whose status disagreed with their (income this year, deprivations) at a review (0
     expected), and draw 0's final households in ``fin_*`` (``fin_x`` log permanent income,
     ``fin_hit`` hit by a setback in the last year, ``fin_alive`` [unit] households per block).
     ``x0`` is log permanent income relative to the line of the households' own standard.
+    ``ind_count[draw, unit, year, indicator]`` (when its first axis is not empty): households
+    deprived in each indicator at the end of each year.
     """
     S = x0.shape[0]
     D = per_draw.shape[1]
@@ -228,6 +232,7 @@ def run(x0, bits0, status0, esc0, members0, start, n0, room, masks, kmins, pmask
             b_on = _base(seed, d, t, _S_ONSET)
             b_bits = _base(seed, d, t, _S_BITS)
             b_don = _base(seed, d, t, _S_DONOR)
+            b_rem = _base(seed, d, t, _S_REMOVE)
             for c in range(C):
                 lo = start[c]
                 hi = lo + alive[c]
@@ -362,6 +367,11 @@ def run(x0, bits0, status0, esc0, members0, start, n0, room, masks, kmins, pmask
                             kpr[i] *= 1.0 - g_pro[gi]
                             kdep[i] *= 1.0 - g_dep[gi]
                             rmask[i] |= rbits
+                            # below the cut-off the deprivations acted on go with the same
+                            # probability (the status does not change; docs/model.md §4b)
+                            if rbits != 0 and _popcount(bits[i] & mask) < k and \
+                                    _unif(b_rem, (ko + i) * 64 + kc) < g_dep[gi]:
+                                bits[i] = np.uint16(bits[i] & ~rbits)
                             if gi == P and label[i] == UNREACHED:
                                 label[i] = REACHED
                 # ---- 3.-4. deprivations fade; incomes grow, regress and suffer setbacks (§5)
@@ -474,6 +484,15 @@ def run(x0, bits0, status0, esc0, members0, start, n0, room, masks, kmins, pmask
                         ok = s == (E if esc[i] > 0 else O)
                     if not ok:
                         bad[d] += 1
+                if ind_count.shape[0] > 0:
+                    for i in range(lo, hi):
+                        b = np.int64(bits[i])
+                        j = 0
+                        while b != 0:
+                            if b & 1:
+                                ind_count[d, c, t, j] += 1.0
+                            b >>= 1
+                            j += 1
                 store[0, d, c, t] = float(hi - lo)
                 store[1, d, c, t] = cnt[P]
                 store[2, d, c, t] = cnt[N]

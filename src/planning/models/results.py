@@ -72,6 +72,11 @@ class Result:
     samples: dict[str, np.ndarray] = field(default_factory=dict)
     counterfactual_poor: np.ndarray | None = None  # [draw, unit, year] with no programme money
     calibration: dict[str, Any] | None = None  # the calibration whose posterior drove the draws
+    #: deprivation by indicator (run with ``indicators=True``): ids of every standard's
+    #: indicators, households deprived [draw, unit, year, indicator] and the ids in force each year
+    indicator_ids: tuple[str, ...] = ()
+    deprived: np.ndarray | None = None
+    indicators_in_force: list[tuple[str, ...]] = field(default_factory=list)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     # ----------------------------------------------------------------- aggregation
@@ -171,6 +176,30 @@ class Result:
         self._cache["summary"] = df
         return df.copy()
 
+    def deprivations(self) -> pd.DataFrame:
+        """Share of households deprived in each indicator of the standard in force, per reported
+        unit and year (the rows of ``deprivations.csv``): unit, level, year, standard, indicator,
+        share_deprived_mean, share_deprived_p05, share_deprived_p95 (shares of all households,
+        over the Monte Carlo draws)."""
+        if self.deprived is None:
+            raise ValueError("run with indicators=True for the deprivation by indicator")
+        levels = self._levels()
+        W = np.stack([w for _, _, w in levels])
+        agg = np.einsum("dcyj,rc->dryj", self.deprived, W, optimize=True)
+        hh = self.aggregate("households")[..., None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(hh > 0, agg / hh, 0.0)
+        mean, p05, p95 = share.mean(axis=0), np.percentile(share, 5, axis=0), np.percentile(share, 95, axis=0)
+        rows = []
+        for t, year in enumerate(self.years):
+            for ind in self.indicators_in_force[t]:
+                j = self.indicator_ids.index(ind)
+                for r, (level, uid, _) in enumerate(levels):
+                    rows.append((uid, level, year, self.standards[t], ind, mean[r, t, j], p05[r, t, j], p95[r, t, j]))
+        df = pd.DataFrame(rows, columns=["unit", "level", "year", "standard", "indicator", "share_deprived_mean",
+                                         "share_deprived_p05", "share_deprived_p95"])
+        return df.sort_values(["level", "unit", "year"], key=_level_order, kind="stable").reset_index(drop=True)
+
     def outcomes(self) -> dict[str, Any]:
         """The scenario's headline figures (district, end year); JSON-ready.
 
@@ -246,6 +275,8 @@ class Result:
             "allocation.csv": lambda p: self.spending_table().to_csv(p, index=False, float_format="%.6g"),
             "outcomes.json": lambda p: p.write_text(json.dumps(self.outcomes(), indent=2, ensure_ascii=False) + "\n",
                                                     encoding="utf-8"),
+            **({"deprivations.csv": lambda p: self.deprivations().to_csv(p, index=False, float_format="%.6g")}
+               if self.deprived is not None else {}),
         }
 
     def write(self, out_dir: str | os.PathLike[str], *, extra_manifest: dict[str, Any] | None = None,

@@ -152,34 +152,51 @@ def prepare(scenario: str | Path | dict[str, Any] | LoadedScenario, *, draws: in
 
 def run(scenario: str | Path | dict[str, Any] | LoadedScenario, *, draws: int | None = None,
         seed: int | None = None, engine: EngineName = "commune", sampling: str | None = None,
-        counterfactual: bool = True) -> Result:
+        counterfactual: bool = True, indicators: bool = False) -> Result:
     """Project a scenario; ``draws``/``seed``/``sampling`` override the scenario's own.
 
     ``engine`` is ``"commune"`` (fast state-transition engine) or ``"microsim"`` (household
     microsimulation). With ``counterfactual``, the same draws are also run with no programme
-    money, to report households lifted and cost per household lifted.
+    money, to report households lifted and cost per household lifted. With ``indicators``, the
+    result also holds the households deprived in each indicator (``Result.deprivations``).
     """
     prep = prepare(scenario, draws=draws, seed=seed, sampling=sampling)
-    return run_prepared(prep, engine=engine, counterfactual=counterfactual)
+    return run_prepared(prep, engine=engine, counterfactual=counterfactual, indicators=indicators)
 
 
 def run_prepared(prep: Prepared, *, engine: EngineName = "commune", counterfactual: bool = True,
-                 amounts: np.ndarray | None = None) -> Result:
+                 amounts: np.ndarray | None = None, indicators: bool = False) -> Result:
     """Project already prepared inputs (the dashboard and optimiser reuse one ``Prepared``)."""
     if amounts is not None:
         prep = replace(prep, amounts=amounts)
+    by_indicator = None
     if engine == "commune":
-        arrays = project(prep.engine_inputs(), prep.engine_draws())
+        inputs, draws = prep.engine_inputs(), prep.engine_draws()
+        ledger = None
+        if indicators:
+            K = inputs.targets.shape[0]
+            ledger = np.zeros((inputs.n_years, inputs.n_units, draws.n, 5 + 3 * K))
+        arrays = project(inputs, draws, ledger=ledger)
         cf = None
         if counterfactual:
             cf = project(prep.engine_inputs(np.zeros_like(prep.amounts)), prep.engine_draws(),
                          outputs=("poor",))["poor"]
-    elif engine == "microsim":
-        from planning.models.microsim import project_prepared  # heavy; only when asked
+        if ledger is not None:
+            from planning.models.indicators import engine_deprivation_counts
+            from planning.models.microsim import baseline_households
 
-        arrays, cf = project_prepared(prep, counterfactual=counterfactual)
+            by_indicator = engine_deprivation_counts(prep, arrays["households"], ledger, baseline_households(prep))
+    elif engine == "microsim":
+        from planning.models.microsim import project_with_indicators  # heavy; only when asked
+
+        arrays, cf, by_indicator = project_with_indicators(prep, counterfactual=counterfactual,
+                                                           indicators=indicators)
     else:
         raise PlanningInputError("<run>", "engine", "'commune' or 'microsim'", engine)
+    in_force = []
+    if by_indicator is not None:
+        data = prep.loaded.baseline_dir
+        in_force = [tuple(load_standard(s, data).indicator_ids) for s in prep.standards]
     sc = prep.loaded.scenario
     b = prep.baseline
     return Result(
@@ -191,4 +208,6 @@ def run_prepared(prep: Prepared, *, engine: EngineName = "commune", counterfactu
         draws=prep.draws, seed=prep.seed, sampling=prep.sampling, engine=engine,
         inputs=scenario_inputs(prep.loaded), source=prep.loaded.source, samples=prep.samples,
         counterfactual_poor=cf, calibration=prep.calibration,
+        indicator_ids=by_indicator[0] if by_indicator else (),
+        deprived=by_indicator[1] if by_indicator else None, indicators_in_force=in_force,
     )

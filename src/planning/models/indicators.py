@@ -1,0 +1,276 @@
+"""Deprivation by indicator for the commune engine: a ledger beside its histogram.
+
+The commune engine carries one flag per household (multiply deprived or not, docs/model.md §2);
+the household microsimulation carries one bit per indicator. To report how many households
+are deprived in each indicator (``deprivations.csv``), the engine keeps a ledger per unit and
+draw (docs/model.md §4b):
+
+    deprived_j(t) = D(t) · a1_j + (H(t) − D(t)) · a0_j − R_j(t)
+
+* D(t): households multiply deprived at the review of year t (from the engine), H(t) all;
+* a1_j, a0_j: the share deprived in indicator j among the multiply deprived and among the
+  others at the start, read off the synthetic households of the baseline (the microsimulation's
+  population, docs/microsim.md), so that both engines start from the same indicator profile;
+* R_j(t): deprivations in j that programmes removed, carried forward (growing with the number
+  of households, as new households resemble existing ones):
+  R_j(t) = R_j(t − 1) · H(t)/H(t − 1) + Σ_k [r_k(t) · w_kj + l_k(t) · v_kj], where r_k are the
+  reached households below the cut-off from which component k removes what it acts on (its
+  deprivation effect) and l_k the poor it lifts below the cut-off; w_kj = 1 when j is the
+  indicator that makes a household eligible for k (only households deprived in it are reached),
+  a0_j for the other indicators k acts on, 0 else; v_kj = a0_j for the indicators k acts on
+  (the ledger would otherwise count the lifted household with the profile a0).
+
+The profiles a1, a0 stay at the start's: households that fall below the cut-off keep more
+deprivations than a0 says and those that reach it fewer than a1 says; the two errors partly
+cancel. ``tests/test_indicators.py`` checks the ledger against the microsimulation, which
+follows every household's bits, within 1 percentage point per indicator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from planning.models.microsim_population import Households, standard_mask
+from planning.stores.standards import Standard, load_standard
+
+if TYPE_CHECKING:
+    from planning.models.prepared import Prepared
+
+__all__ = ["StartProfiles", "engine_deprivation_counts", "ledger_counts", "start_profiles"]
+
+
+@dataclass(frozen=True)
+class StartProfiles:
+    """Indicator profiles at the start, per unit: shares deprived in each indicator (of every
+    standard) among the multiply deprived (``deprived1``) and the others (``deprived0``)."""
+
+    indicators: tuple[str, ...]
+    deprived1: np.ndarray  # [unit, indicator]
+    deprived0: np.ndarray  # [unit, indicator]
+
+
+def start_profiles(hh: Households) -> StartProfiles:
+    """The profiles of ``hh`` under its own standard (multiply deprived: at least the standard's
+    minimum count of its indicators)."""
+    std = load_standard(hh.standard, hh.data_dir)
+    mask = np.int64(standard_mask(std, hh.indicators))
+    bits = hh.bits.astype(np.int64)
+    count = np.zeros(hh.n, dtype=np.int64)
+    for j in range(len(hh.indicators)):
+        count += ((bits & mask) >> j) & 1
+    flag = count >= std.poor_min_deprivations
+    U, J = hh.units.n, len(hh.indicators)
+    d1, d0 = np.zeros((U, J)), np.zeros((U, J))
+    unit = hh.unit.astype(np.int64)
+    for j in range(J):
+        has = ((bits >> j) & 1).astype(float)
+        for arr, sel in ((d1, flag), (d0, ~flag)):
+            num = np.bincount(unit[sel], weights=has[sel], minlength=U)
+            den = np.bincount(unit[sel], minlength=U)
+            arr[:, j] = np.divide(num, den, out=np.zeros(U), where=den > 0)
+    return StartProfiles(indicators=tuple(hh.indicators), deprived1=d1, deprived0=d0)
+
+
+def _gain(p: np.ndarray, mask: np.ndarray, k: int, weights: np.ndarray) -> np.ndarray:
+    """Profile after households of profile ``p`` gain deprivations of ``mask`` up to ``k``,
+    drawn in proportion to ``weights`` among those they lack (the microsimulation's rule)."""
+    cnt = (p * mask).sum(-1, keepdims=True)
+    need = np.maximum(k - cnt, 0.0)
+    raw = weights * (1.0 - p) * mask
+    tot = raw.sum(-1, keepdims=True)
+    g = np.minimum(np.divide(need * raw, tot, out=np.zeros_like(raw), where=tot > 0), 1.0 - p)
+    return p + g
+
+
+def _lose(p: np.ndarray, mask: np.ndarray, k: int, prefer: np.ndarray | None = None) -> np.ndarray:
+    """Profile after households of profile ``p`` lose deprivations of ``mask`` until fewer than
+    ``k``: those in ``prefer`` first (what the programmes reaching them act on), then any."""
+    cnt = (p * mask).sum(-1, keepdims=True)
+    excess = np.maximum(cnt - (k - 1), 0.0)
+    out = p.copy()
+    if prefer is not None:
+        pm = p * mask * prefer
+        first = pm.sum(-1, keepdims=True)
+        take = np.minimum(excess, first)
+        out = out - np.divide(take * pm, first, out=np.zeros_like(pm), where=first > 0)
+        excess = excess - take
+    rest = out * mask
+    tot = rest.sum(-1, keepdims=True)
+    return out - np.divide(excess * rest, tot, out=np.zeros_like(rest), where=tot > 0)
+
+
+def switch_adjustments(hh: Households, old: Standard, new: Standard,
+                       weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """[unit, indicator] expected change of deprivations per household, among the households
+    not multiply deprived under ``old`` and among those that are, when ``new`` comes into force
+    and every household's deprivations are re-read to agree with its carried flag (the
+    microsimulation's rule, docs/microsim.md §4), read off the start population ``hh``."""
+    ind = hh.indicators
+    J = len(ind)
+    bits = hh.bits.astype(np.int64)
+    have = np.stack([((bits >> j) & 1).astype(float) for j in range(J)], axis=1)  # [hh, J]
+    m_old = np.array([i in old.indicator_ids for i in ind], dtype=float)
+    m_new = np.array([i in new.indicator_ids for i in ind], dtype=float)
+    flag = (have * m_old).sum(1) >= old.poor_min_deprivations
+    cnt = (have * m_new).sum(1)
+    k = new.poor_min_deprivations
+    change = np.zeros_like(have)
+    lose = ~flag & (cnt >= k)
+    frac = np.divide(cnt - (k - 1), cnt, out=np.zeros_like(cnt), where=cnt > 0)
+    change[lose] = -(have[lose] * m_new) * frac[lose, None]
+    gain = flag & (cnt < k)
+    change[gain] = _gain(have[gain], m_new, k, weights) - have[gain]
+    U = hh.units.n
+    unit = hh.unit.astype(np.int64)
+    adj0, adj1 = np.zeros((U, J)), np.zeros((U, J))
+    for arr, sel in ((adj0, ~flag), (adj1, flag)):
+        den = np.bincount(unit[sel], minlength=U)
+        for j in range(J):
+            num = np.bincount(unit[sel], weights=change[sel, j], minlength=U)
+            arr[:, j] = np.divide(num, den, out=np.zeros(U), where=den > 0)
+    return adj0, adj1
+
+
+@dataclass(frozen=True)
+class LedgerSetup:
+    """What the ledger needs besides the engine's outputs (module docstring)."""
+
+    profiles: StartProfiles
+    start_deprived: np.ndarray  # [unit] share multiply deprived at the start
+    masks: np.ndarray  # [year, indicator] 1 for the indicators of the standard in force
+    kmins: np.ndarray  # [year] deprivations that make a household multiply deprived
+    switch: list[tuple[np.ndarray, np.ndarray] | None]  # per year: (adj0, adj1) at a change of standard
+    weights: np.ndarray  # [indicator] profile of deprivations gained (the poor's at the start)
+    eligible: np.ndarray  # [K] indicator making a household eligible for component k, −1 none
+    acts: np.ndarray  # [K, indicator] 1 where component k acts on the indicator
+
+
+def ledger_counts(setup: LedgerSetup, households: np.ndarray, ledger: np.ndarray) -> np.ndarray:
+    """[draw, unit, year, indicator] households deprived, from the engine's ``households``
+    ([draw, unit, year]) and ``ledger`` ([year, unit, draw, 5 + 3K], engine.project)."""
+    K = setup.acts.shape[0]
+    led = ledger.transpose(2, 1, 0, 3)  # [draw, unit, year, q]
+    D, C, Y = households.shape
+    a1, a0 = setup.profiles.deprived1, setup.profiles.deprived0
+    H0 = households[:, :, 0]
+    n1 = np.broadcast_to(setup.start_deprived[None, :], (D, C)) * H0
+    n0 = H0 - n1
+    M1 = n1[..., None] * a1[None]
+    M0 = n0[..., None] * a0[None]
+    out = np.zeros((D, C, Y, a1.shape[1]))
+
+    def prof(M: np.ndarray, n: np.ndarray) -> np.ndarray:
+        return np.clip(np.divide(M, n[..., None], out=np.zeros_like(M), where=n[..., None] > 1e-12), 0.0, 1.0)
+
+    def move(frm: tuple[np.ndarray, np.ndarray], to: tuple[np.ndarray, np.ndarray], n: np.ndarray,
+             p: np.ndarray, q: np.ndarray) -> None:
+        (Mf, nf), (Mt, nt) = frm, to
+        n = np.minimum(n, nf)
+        Mf -= n[..., None] * p
+        nf -= n
+        Mt += n[..., None] * q
+        nt += n
+
+    def reached_profile(p: np.ndarray, kc: int) -> np.ndarray:
+        # a component that only reaches households deprived in one indicator reaches them all
+        # deprived in it
+        j = setup.eligible[kc]
+        if j < 0:
+            return p
+        q = p.copy()
+        q[..., j] = 1.0
+        return q
+
+    w = setup.weights
+    for t in range(Y):
+        mask, k = setup.masks[t], int(setup.kmins[t])
+        if setup.switch[t] is not None:
+            adj0, adj1 = setup.switch[t]
+            M0 += n0[..., None] * adj0[None]
+            M1 += n1[..., None] * adj1[None]
+            p0, p1 = prof(M0, n0), prof(M1, n1)
+            move((M0, n0), (M1, n1), led[:, :, t, 3 + 2 * K], p0, _gain(p0, mask, k, w))
+            move((M1, n1), (M0, n0), led[:, :, t, 4 + 2 * K], p1, _lose(p1, mask, k))
+        # programmes: deprivations removed below the cut-off, the poor lifted below it
+        p0 = prof(M0, n0)
+        for kc in range(K):
+            r = led[:, :, t, 1 + kc]
+            if not r.any():
+                continue
+            share = setup.acts[kc][None, None, :] * p0
+            if setup.eligible[kc] >= 0:
+                share[..., setup.eligible[kc]] = 1.0
+            M0 -= np.minimum(r[..., None] * share, M0)
+        p1 = prof(M1, n1)
+        lifted = led[:, :, t, 1 + K:1 + 2 * K]
+        for kc in range(K):
+            if lifted[..., kc].any():
+                q = reached_profile(p1, kc)
+                move((M1, n1), (M0, n0), lifted[..., kc], q, _lose(q, mask, k, setup.acts[kc]))
+        # deprivations fading (those a programme reached lose what it acts on first); setbacks
+        # that list a household adding some
+        p1 = prof(M1, n1)
+        fade = np.maximum(led[:, :, t, 1 + 2 * K] - lifted.sum(-1), 0.0)
+        reached = led[:, :, t, 5 + 2 * K:5 + 3 * K]
+        scale = np.minimum(1.0, np.divide(fade, reached.sum(-1), out=np.ones_like(fade),
+                                          where=reached.sum(-1) > 0))
+        for kc in range(K):
+            if reached[..., kc].any():
+                n = reached[..., kc] * scale
+                q = reached_profile(p1, kc)
+                move((M1, n1), (M0, n0), n, q, _lose(q, mask, k, setup.acts[kc]))
+                fade = fade - n
+        move((M1, n1), (M0, n0), np.maximum(fade, 0.0), p1, _lose(p1, mask, k))
+        p0 = prof(M0, n0)
+        move((M0, n0), (M1, n1), led[:, :, t, 2 + 2 * K], p0, _gain(p0, mask, k, w))
+        # the review's counts (new households resemble the existing ones)
+        d1 = led[:, :, t, 0]
+        h = households[:, :, t]
+        M1 = prof(M1, n1) * d1[..., None]
+        M0 = prof(M0, n0) * (h - d1)[..., None]
+        n1, n0 = d1.copy(), h - d1
+        out[:, :, t] = M1 + M0
+    return np.clip(out, 0.0, households[..., None])
+
+
+def ledger_setup(prep: Prepared, hh: Households) -> LedgerSetup:
+    """The ledger's setup for a prepared scenario, started from the synthetic households ``hh``."""
+    from planning.stores.standards import load_standard as _load
+
+    ddir = prep.loaded.baseline_dir
+    profiles = start_profiles(hh)
+    ind = profiles.indicators
+    base = _load(hh.standard, ddir)
+    stds = [_load(s, ddir) for s in prep.standards]
+    prev = [base, *stds[:-1]]
+    bits = hh.bits.astype(np.int64)
+    flag = hh.multiply_deprived(base)
+    unit = hh.unit.astype(np.int64)
+    U = hh.units.n
+    den = np.bincount(unit, minlength=U)
+    start_deprived = np.divide(np.bincount(unit, weights=flag.astype(float), minlength=U), den,
+                               out=np.zeros(U), where=den > 0)
+    poor = hh.status(base) == 0
+    w = np.array([((bits[poor] >> j) & 1).mean() if poor.any() else 0.3 for j in range(len(ind))])
+    weights = np.maximum(w, 0.02)  # as the microsimulation's profile of deprivations gained
+    masks = np.array([[1.0 if i in s.indicator_ids else 0.0 for i in ind] for s in stds])
+    switch = [switch_adjustments(hh, a, b, weights) if a.id != b.id else None for a, b in zip(prev, stds, strict=True)]
+    comps = prep.book.components
+    eligible = np.array([ind.index(c.max_coverage_indicator) if c.max_coverage_indicator in ind else -1
+                         for c in comps], dtype=np.int64)
+    acts = np.array([[1.0 if i in c.acts_on else 0.0 for i in ind] for c in comps])
+    return LedgerSetup(profiles=profiles, start_deprived=start_deprived, masks=masks,
+                       kmins=np.array([s.poor_min_deprivations for s in stds]), switch=switch, weights=weights,
+                       eligible=eligible, acts=acts)
+
+
+def engine_deprivation_counts(prep: Prepared, households_out: np.ndarray, ledger: np.ndarray,
+                              hh: Households) -> tuple[tuple[str, ...], np.ndarray]:
+    """The indicator ids and [draw, unit, year, indicator] households deprived for a commune
+    engine run of ``prep`` (``households_out`` and ``ledger`` its outputs; ``hh`` the synthetic
+    baseline households whose profiles start the ledger)."""
+    setup = ledger_setup(prep, hh)
+    return setup.profiles.indicators, ledger_counts(setup, households_out, ledger)
