@@ -411,7 +411,7 @@ CASES: list[Case] = [
     Case("table-amount-inf", table("ca_nang,credit,2026,inf\n"), "scenarios/alloc.csv", "amount"),
     Case("table-amount-negative", table("ca_nang,credit,2026,-3\n"), "scenarios/alloc.csv", "amount"),
     Case("table-unknown-unit", table("ha_noi,credit,2026,3\n"), "scenarios/alloc.csv", "unit"),
-    Case("table-unknown-component", table("ca_nang,roads,2026,3\n"), "scenarios/alloc.csv", "component"),
+    Case("table-unknown-component", table("ca_nang,bridges,2026,3\n"), "scenarios/alloc.csv", "component"),
     Case("table-year-text", table("ca_nang,credit,twenty,3\n"), "scenarios/alloc.csv", "year"),
     Case("table-duplicate-row", table("ca_nang,credit,2026,3\nca_nang,credit,2026,30\n"), "scenarios/alloc.csv",
          "unit/component/year"),

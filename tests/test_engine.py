@@ -46,8 +46,8 @@ def test_states_and_rates_stay_within_bounds(prep):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    base=st.lists(st.floats(0, 6000), min_size=8, max_size=8),
-    comp=st.integers(0, 7),
+    base=st.lists(st.floats(0, 6000), min_size=16, max_size=16),  # every component and capacity
+    comp=st.integers(0, 15),
     extra=st.floats(1.0, 20000),
     unit=st.integers(0, 10),
     year=st.integers(0, 4),

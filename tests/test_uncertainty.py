@@ -45,8 +45,11 @@ def _tri_cdf(x: np.ndarray, a: float, c: float, b: float) -> np.ndarray:
 def test_every_uncertain_assumption_is_latin_hypercube_sampled(unc):
     prep = prepare(PLAN, draws=DRAWS, sampling="lhs")
     calibrated = set(prep.calibration["parameters"]) if prep.calibration else set()
-    dists = {k: v for k, v in {**prep.params.uncertain(), **prep.book.uncertain()}.items() if k not in calibrated}
+    funded = {c for k, c in enumerate(prep.book.ids) if prep.amounts[:, k].sum() > 0}
+    dists = {k: v for k, v in {**prep.params.uncertain(), **prep.book.uncertain()}.items() if k not in calibrated
+             and (not k.startswith("programmes.") or k.split(".")[1] in funded or k == "programmes.intensity.returns")}
     assert set(dists) <= set(unc.experiments.columns)
+    assert len(funded) == 8  # the seven components of the district plan and capacity
     assert BAD_YEARS in unc.experiments.columns
     for name, d in dists.items():
         u = _tri_cdf(unc.experiments[name].to_numpy(), d.low, d.mode, d.high)
@@ -158,4 +161,7 @@ def test_write_and_cli(unc, tmp_path, capsys):
     assert rc == 0
     printed = capsys.readouterr().out
     assert "Sensitivity ranking" in printed and "Income growth of households near the line" in printed
+    # components the plan gives no money (the whole plan's works) are not uncertainties of its result
+    cols = set(pd.read_csv(out / "experiments.csv").columns)
+    assert "programmes.livelihood.unit_cost" in cols and not any(c.startswith("programmes.roads.") for c in cols)
     assert (tmp_path / "cli" / "fan_chart.png").exists()

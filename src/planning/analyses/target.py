@@ -24,7 +24,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,8 @@ import numpy as np
 import pandas as pd
 
 from planning.analyses.constraints import rule_amounts
+from planning.analyses.stream_value import COLUMNS as STREAM_COLUMNS
+from planning.analyses.stream_value import stream_values
 from planning.basics.i18n import Lang
 from planning.basics.manifest import build_manifest
 from planning.models.engine import DECOMPOSITION, Draws, EngineInputs, project
@@ -124,6 +126,9 @@ class WhatItTakes:
     breakeven: pd.DataFrame
     decomposition: pd.DataFrame
     communes: pd.DataFrame
+    #: value of one more billion VND of each funding stream on each component it may pay for
+    #: (analyses/stream_value.py); empty without a stream file
+    streams: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=STREAM_COLUMNS))
 
     @property
     def target(self) -> float:
@@ -151,7 +156,7 @@ class WhatItTakes:
 
     def write(self, out_dir: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
         """cost_curve.csv, thresholds.csv, breakeven.csv, decomposition.csv, communes.csv,
-        unit_probability.csv, what_it_takes.md, cost_curve.png, manifest.json: the result folder
+        unit_probability.csv, streams.csv, what_it_takes.md, cost_curve.png, manifest.json: the result folder
         of ``planning target`` (:func:`planning.basics.outputs.write_result_folder`)."""
         import matplotlib
 
@@ -180,6 +185,7 @@ class WhatItTakes:
             "decomposition.csv": lambda p: self.decomposition.to_csv(p, index=False, float_format=fmt),
             "communes.csv": lambda p: self.communes.to_csv(p, index=False, float_format=fmt),
             "unit_probability.csv": lambda p: self.unit_probability.to_csv(p, index=False, float_format=fmt),
+            "streams.csv": lambda p: self.streams.to_csv(p, index=False, float_format=fmt),
             "what_it_takes.md": lambda p: p.write_text(self.markdown(), encoding="utf-8"),
             "cost_curve.png": chart,
         }
@@ -386,7 +392,7 @@ def what_it_takes(scenario: Any, *, draws: int | None = None, seed: int | None =
     curve, up = cost_curve(prep, ev, levels)
     return WhatItTakes(prep=prep, curve=curve, unit_probability=up, thresholds=smallest_budgets(prep, curve, ev),
                        breakeven=breakeven(prep, ev), decomposition=decomposition(prep),
-                       communes=_communes(prep, curve, up))
+                       communes=_communes(prep, curve, up), streams=stream_values(prep))
 
 
 def cli_main(args: argparse.Namespace) -> int:

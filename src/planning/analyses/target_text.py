@@ -22,6 +22,7 @@ class WhatItTakes(Protocol):
     thresholds: pd.DataFrame
     breakeven: pd.DataFrame
     decomposition: pd.DataFrame
+    streams: pd.DataFrame
 
     @property
     def target(self) -> float: ...
@@ -115,6 +116,7 @@ def paragraph(w: WhatItTakes, lang: Lang = "vi") -> str:
               "(xem bảng giả định).")
         if cal:
             s += " Tốc độ tăng thu nhập và rủi ro được hiệu chỉnh theo số liệu công bố của tỉnh Sơn La."
+        s += streams_text(w, lang)
     else:
         s = (f"With the plan's budget ({_bn(total, lang)} billion VND for {y0}–{y1}), the {y1} poverty rate under "
              f"the new standard is expected at about {fmt_pct(plan['rate_2030_mean'], lang, 1)} (90% range "
@@ -138,7 +140,50 @@ def paragraph(w: WhatItTakes, lang: Lang = "vi") -> str:
         s += "The figures rest on illustrative data and on assumptions with wide ranges (see the assumptions table)."
         if cal:
             s += " Income growth and setback risk are calibrated to Sơn La province's published figures."
+        s += streams_text(w, lang)
     return s
+
+
+def streams_text(w: WhatItTakes, lang: Lang) -> str:
+    """The scenario's streams of money and which extra billion buys the most ('' without them)."""
+    from planning.stores.allocation import scenario_streams
+    from planning.stores.streams import FILE_NAME, load_funding_streams
+
+    out = ""
+    prep = w.prep
+    by_stream = scenario_streams(prep.loaded, prep.book)
+    if by_stream:
+        streams = load_funding_streams(prep.loaded.baseline_dir / FILE_NAME, prep.book.ids)
+        items = []
+        loans = False
+        for sid, arr in by_stream.items():
+            st = streams.stream(sid)
+            loans |= st.kind == "loan"
+            items.append(f"{st.name(lang)} {_bn(float(arr.sum()), lang)} {'tỷ đồng' if lang == 'vi' else 'bn VND'}")
+        if lang == "vi":
+            out += f" Kịch bản gồm {len(items)} nguồn vốn: " + "; ".join(items) + "."
+            if loans:
+                out += " Với vốn vay, con số là số tiền cho vay; mô hình tính chi phí ngân sách của khoản vay."
+        else:
+            out += f" The scenario holds {len(items)} streams of money: " + "; ".join(items) + "."
+            if loans:
+                out += " For loans the figure is the volume lent; the model counts the loans' budget cost."
+    v = w.streams
+    if len(v):
+        grants = v[v["kind"] == "grant"].drop_duplicates("component")
+        if len(grants) >= 4:
+            name = "component_vi" if lang == "vi" else "component_en"
+            top = [f"{r[name].lower()} ({fmt_number(r['households_lifted_per_bn_vnd'], lang, 1)})"
+                   for _, r in grants.head(3).iterrows()]
+            low = grants.iloc[-1]
+            low_txt = f"{low[name].lower()} ({fmt_number(low['households_lifted_per_bn_vnd'], lang, 2)})"
+            if lang == "vi":
+                out += (" Mỗi tỷ đồng vốn không hoàn lại chi thêm giúp nhiều hộ thoát nghèo nhất khi dành cho "
+                        + ", ".join(top) + " hộ/tỷ đồng; ít nhất khi dành cho " + low_txt + " hộ/tỷ đồng.")
+            else:
+                out += (" An extra billion VND of grant money lifts the most households when spent on "
+                        + ", ".join(top) + " households per billion; the fewest on " + low_txt + ".")
+    return out
 
 
 def growth_percent(log_points: float) -> float:

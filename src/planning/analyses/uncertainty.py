@@ -383,7 +383,11 @@ def run_uncertainty(scenario: str | os.PathLike[str] | dict[str, Any] | Prepared
     result = run_prepared(prep, engine=engine, counterfactual=False)  # type: ignore[arg-type]
     target = result.plan.target_rate if target is None else float(target)
     unc = {**prep.params.uncertain(), **prep.book.uncertain()}
-    names = sorted(unc)
+    # a component the scenario gives no money cannot move the results: its unit cost and effects
+    # would only add noise columns to the regressions (the book has 16 components)
+    funded = {cid for k, cid in enumerate(prep.book.ids) if prep.amounts[:, k, :].sum() > 0}
+    names = [n for n in sorted(unc) if not n.startswith("programmes.") or n == "programmes.intensity.returns"
+             or n.split(".")[1] in funded]
     exp = pd.DataFrame({n: np.asarray(prep.samples[n], float) for n in names})
     if prep.loaded.scenario.random_shocks:
         bad = (prep.engine_draws().shock > 1.0).sum(axis=1)

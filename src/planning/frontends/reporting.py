@@ -286,7 +286,8 @@ def spending_table(src: Result | pd.DataFrame, lang: Lang = "vi",
                    by: Literal["component", "unit", "new_commune"] = "component") -> pd.DataFrame:
     """Programme money (million VND) by component, by old unit or by new commune, per year.
 
-    ``src`` is a Result or the ``allocation.csv`` table. Columns: the row's name, one column
+    ``src`` is a Result or the ``allocation.csv`` table; by component, only the components
+    with money appear. Columns: the row's name, one column
     per year, the period total; the last row is the total over all rows.
     """
     lang = _check_lang(lang)
@@ -313,6 +314,11 @@ def spending_table(src: Result | pd.DataFrame, lang: Lang = "vi",
         raise ValueError(f"by must be 'component', 'unit' or 'new_commune', got {by!r}")
     wide = a.pivot_table(index="key", columns="year", values="amount", aggfunc="sum", fill_value=0.0)
     wide = wide.reindex(index=keys, columns=years, fill_value=0.0)
+    if by == "component":  # components the scenario gives no money (of the 16 in the book) are left out
+        spent = (wide.to_numpy() != 0).any(axis=1)
+        keys = [k for k, s in zip(keys, spent, strict=True) if s]
+        names = [n for n, s in zip(names, spent, strict=True) if s]
+        wide = wide.loc[keys]
     total_label = label("total", lang)
     cols: list[tuple[str, Kind, Iterable[Any]]] = [(head, "text", [*names, total_label])]
     for y in years:
