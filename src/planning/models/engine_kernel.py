@@ -53,7 +53,8 @@ def _kernel(H0, P0, N0, E0, r_unit, start, amounts, targets, caps, ratio, shock_
     removes; 1 + K + k the poor it lifts below the cut-off; 1 + 2K those no longer multiply
     deprived (fading and programmes), 2 + 2K those newly so at the review, 3 + 2K and 4 + 2K
     those made and unmade so by a change of standard, 5 + 2K + k the multiply deprived reached
-    by component k whose deprivations fade (docs/model.md §4b).
+    by component k whose deprivations fade, 5 + 3K the near-poor and newly escaped below the
+    cut-off when the programmes reach them (docs/model.md §4b).
     """
     C = H0.shape[0]
     D = per_draw.shape[1]
@@ -261,6 +262,7 @@ def _kernel(H0, P0, N0, E0, r_unit, start, amounts, targets, caps, ratio, shock_
                     if want_ind and gi != 1:  # the multiply deprived it reaches that fade this year
                         ind_out[t, c, d, 5 + 2 * K + k] += resolve * cv * (tp if gi == 0 else te1)
             if want_ind:
+                ind_out[t, c, d, 5 + 3 * K] = tn + te - te1  # listed or escaped, below the cut-off
                 # the poor lifted below the cut-off by programmes this year, each component's
                 # part in proportion to its hazard −ln(1 − cov·e)
                 lifted = tp * (1.0 - resolve) * (1.0 - keep_dep)

@@ -45,11 +45,16 @@ __all__ = ["StartProfiles", "engine_deprivation_counts", "ledger_counts", "start
 @dataclass(frozen=True)
 class StartProfiles:
     """Indicator profiles at the start, per unit: shares deprived in each indicator (of every
-    standard) among the multiply deprived (``deprived1``) and the others (``deprived0``)."""
+    standard) among the multiply deprived (``deprived1``) and the others (``deprived0``); the
+    others split into the listed and newly escaped (``listed0``, whom programmes reach) and the
+    rest (``other0``), with the listed share of the others (``listed_share``)."""
 
     indicators: tuple[str, ...]
     deprived1: np.ndarray  # [unit, indicator]
     deprived0: np.ndarray  # [unit, indicator]
+    listed0: np.ndarray  # [unit, indicator]
+    other0: np.ndarray  # [unit, indicator]
+    listed_share: np.ndarray  # [unit]
 
 
 def start_profiles(hh: Households) -> StartProfiles:
@@ -62,16 +67,20 @@ def start_profiles(hh: Households) -> StartProfiles:
     for j in range(len(hh.indicators)):
         count += ((bits & mask) >> j) & 1
     flag = count >= std.poor_min_deprivations
+    listed = ~flag & (hh.status(std) <= 2)  # near-poor or newly escaped (microsim_population codes)
     U, J = hh.units.n, len(hh.indicators)
-    d1, d0 = np.zeros((U, J)), np.zeros((U, J))
     unit = hh.unit.astype(np.int64)
+    groups = {"d1": flag, "d0": ~flag, "l0": listed, "o0": ~flag & ~listed}
+    prof = {g: np.zeros((U, J)) for g in groups}
+    den = {g: np.bincount(unit[sel], minlength=U) for g, sel in groups.items()}
     for j in range(J):
         has = ((bits >> j) & 1).astype(float)
-        for arr, sel in ((d1, flag), (d0, ~flag)):
+        for g, sel in groups.items():
             num = np.bincount(unit[sel], weights=has[sel], minlength=U)
-            den = np.bincount(unit[sel], minlength=U)
-            arr[:, j] = np.divide(num, den, out=np.zeros(U), where=den > 0)
-    return StartProfiles(indicators=tuple(hh.indicators), deprived1=d1, deprived0=d0)
+            prof[g][:, j] = np.divide(num, den[g], out=np.zeros(U), where=den[g] > 0)
+    share = np.divide(den["l0"], den["d0"], out=np.zeros(U), where=den["d0"] > 0)
+    return StartProfiles(indicators=tuple(hh.indicators), deprived1=prof["d1"], deprived0=prof["d0"],
+                         listed0=prof["l0"], other0=prof["o0"], listed_share=share)
 
 
 def _gain(p: np.ndarray, mask: np.ndarray, k: int, weights: np.ndarray) -> np.ndarray:
@@ -150,17 +159,19 @@ class LedgerSetup:
 
 def ledger_counts(setup: LedgerSetup, households: np.ndarray, ledger: np.ndarray) -> np.ndarray:
     """[draw, unit, year, indicator] households deprived, from the engine's ``households``
-    ([draw, unit, year]) and ``ledger`` ([year, unit, draw, 5 + 3K], engine.project)."""
+    ([draw, unit, year]) and ``ledger`` ([year, unit, draw, 6 + 3K], engine.project)."""
     K = setup.acts.shape[0]
     led = ledger.transpose(2, 1, 0, 3)  # [draw, unit, year, q]
     D, C, Y = households.shape
-    a1, a0 = setup.profiles.deprived1, setup.profiles.deprived0
+    pr = setup.profiles
     H0 = households[:, :, 0]
     n1 = np.broadcast_to(setup.start_deprived[None, :], (D, C)) * H0
-    n0 = H0 - n1
-    M1 = n1[..., None] * a1[None]
-    M0 = n0[..., None] * a0[None]
-    out = np.zeros((D, C, Y, a1.shape[1]))
+    nL = (H0 - n1) * pr.listed_share[None, :]
+    nO = H0 - n1 - nL
+    M1 = n1[..., None] * pr.deprived1[None]
+    ML = nL[..., None] * pr.listed0[None]
+    MO = nO[..., None] * pr.other0[None]
+    out = np.zeros((D, C, Y, pr.deprived1.shape[1]))
 
     def prof(M: np.ndarray, n: np.ndarray) -> np.ndarray:
         return np.clip(np.divide(M, n[..., None], out=np.zeros_like(M), where=n[..., None] > 1e-12), 0.0, 1.0)
@@ -185,31 +196,41 @@ def ledger_counts(setup: LedgerSetup, households: np.ndarray, ledger: np.ndarray
         return q
 
     w = setup.weights
+    LISTED, OTHER, ONE = (ML, nL), (MO, nO), (M1, n1)
     for t in range(Y):
         mask, k = setup.masks[t], int(setup.kmins[t])
         if setup.switch[t] is not None:
             adj0, adj1 = setup.switch[t]
-            M0 += n0[..., None] * adj0[None]
+            ML += nL[..., None] * adj0[None]
+            MO += nO[..., None] * adj0[None]
             M1 += n1[..., None] * adj1[None]
-            p0, p1 = prof(M0, n0), prof(M1, n1)
-            move((M0, n0), (M1, n1), led[:, :, t, 3 + 2 * K], p0, _gain(p0, mask, k, w))
-            move((M1, n1), (M0, n0), led[:, :, t, 4 + 2 * K], p1, _lose(p1, mask, k))
-        # programmes: deprivations removed below the cut-off, the poor lifted below it
-        p0 = prof(M0, n0)
+            pL, p1 = prof(ML, nL), prof(M1, n1)
+            move(LISTED, ONE, led[:, :, t, 3 + 2 * K], pL, _gain(pL, mask, k, w))  # the near-poor made poor
+            move(ONE, LISTED, led[:, :, t, 4 + 2 * K], p1, _lose(p1, mask, k))
+        # the near-poor and newly escaped (whom programmes reach) as the engine counts them: the
+        # difference comes from or goes to the other households below the cut-off
+        want = led[:, :, t, 5 + 3 * K]
+        pL, pO = prof(ML, nL), prof(MO, nO)
+        grow = np.maximum(want - nL, 0.0)
+        shrink = np.maximum(nL - want, 0.0)
+        move(OTHER, LISTED, grow, pO, pO)
+        move(LISTED, OTHER, shrink, pL, pL)
+        # programmes: deprivations removed from the reached below the cut-off; the poor lifted
+        pL = prof(ML, nL)
         for kc in range(K):
             r = led[:, :, t, 1 + kc]
             if not r.any():
                 continue
-            share = setup.acts[kc][None, None, :] * p0
+            share = setup.acts[kc][None, None, :] * pL
             if setup.eligible[kc] >= 0:
                 share[..., setup.eligible[kc]] = 1.0
-            M0 -= np.minimum(r[..., None] * share, M0)
+            ML -= np.minimum(r[..., None] * share, ML)
         p1 = prof(M1, n1)
         lifted = led[:, :, t, 1 + K:1 + 2 * K]
         for kc in range(K):
             if lifted[..., kc].any():
                 q = reached_profile(p1, kc)
-                move((M1, n1), (M0, n0), lifted[..., kc], q, _lose(q, mask, k, setup.acts[kc]))
+                move(ONE, LISTED, lifted[..., kc], q, _lose(q, mask, k, setup.acts[kc]))
         # deprivations fading (those a programme reached lose what it acts on first); setbacks
         # that list a household adding some
         p1 = prof(M1, n1)
@@ -221,18 +242,28 @@ def ledger_counts(setup: LedgerSetup, households: np.ndarray, ledger: np.ndarray
             if reached[..., kc].any():
                 n = reached[..., kc] * scale
                 q = reached_profile(p1, kc)
-                move((M1, n1), (M0, n0), n, q, _lose(q, mask, k, setup.acts[kc]))
+                move(ONE, LISTED, n, q, _lose(q, mask, k, setup.acts[kc]))
                 fade = fade - n
-        move((M1, n1), (M0, n0), np.maximum(fade, 0.0), p1, _lose(p1, mask, k))
-        p0 = prof(M0, n0)
-        move((M0, n0), (M1, n1), led[:, :, t, 2 + 2 * K], p0, _gain(p0, mask, k, w))
+        # (most multiply deprived households are poor, so all fading ones join the listed pool)
+        move(ONE, LISTED, np.maximum(fade, 0.0), p1, _lose(p1, mask, k))
+        onset = led[:, :, t, 2 + 2 * K]
+        tot0 = nL + nO
+        from_l = np.divide(onset * nL, tot0, out=np.zeros_like(onset), where=tot0 > 0)
+        pL, pO = prof(ML, nL), prof(MO, nO)
+        move(LISTED, ONE, from_l, pL, _gain(pL, mask, k, w))
+        move(OTHER, ONE, onset - from_l, pO, _gain(pO, mask, k, w))
         # the review's counts (new households resemble the existing ones)
         d1 = led[:, :, t, 0]
         h = households[:, :, t]
-        M1 = prof(M1, n1) * d1[..., None]
-        M0 = prof(M0, n0) * (h - d1)[..., None]
-        n1, n0 = d1.copy(), h - d1
-        out[:, :, t] = M1 + M0
+        below = nL + nO
+        f = np.divide(h - d1, below, out=np.ones_like(below), where=below > 0)
+        M1[...] = prof(M1, n1) * d1[..., None]
+        ML *= f[..., None]
+        MO *= f[..., None]
+        n1[...] = d1
+        nL *= f
+        nO *= f
+        out[:, :, t] = M1 + ML + MO
     return np.clip(out, 0.0, households[..., None])
 
 

@@ -175,7 +175,7 @@ def run_prepared(prep: Prepared, *, engine: EngineName = "commune", counterfactu
         ledger = None
         if indicators:
             K = inputs.targets.shape[0]
-            ledger = np.zeros((inputs.n_years, inputs.n_units, draws.n, 5 + 3 * K))
+            ledger = np.zeros((inputs.n_years, inputs.n_units, draws.n, 6 + 3 * K))
         arrays = project(inputs, draws, ledger=ledger)
         cf = None
         if counterfactual:
