@@ -45,6 +45,8 @@ class Prepared:
     sampling: str
     #: the calibration whose posterior draws replaced the prior ones (None: priors only)
     calibration: dict[str, Any] | None = None
+    #: the scenario's target paths and the money that meets them (models/pricing.py), if any
+    priced: Any = None
     #: derived values; not an init field, so dataclasses.replace (other communes, other amounts)
     #: starts a copy with an empty cache instead of sharing a stale one
     _cache: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)

@@ -77,6 +77,8 @@ class Result:
     indicator_ids: tuple[str, ...] = ()
     deprived: np.ndarray | None = None
     indicators_in_force: list[tuple[str, ...]] = field(default_factory=list)
+    #: the scenario's target paths and the money that meets them (models/pricing.py), if any
+    priced: pd.DataFrame | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     # ----------------------------------------------------------------- aggregation
@@ -277,6 +279,8 @@ class Result:
                                                     encoding="utf-8"),
             **({"deprivations.csv": lambda p: self.deprivations().to_csv(p, index=False, float_format="%.6g")}
                if self.deprived is not None else {}),
+            **({"target_paths.csv": lambda p: self.priced.to_csv(p, index=False, float_format="%.6g")}
+               if self.priced is not None else {}),
         }
 
     def write(self, out_dir: str | os.PathLike[str], *, extra_manifest: dict[str, Any] | None = None,

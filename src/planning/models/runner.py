@@ -142,12 +142,18 @@ def prepare(scenario: str | Path | dict[str, Any] | LoadedScenario, *, draws: in
         cal_info = {"file": display_path(cal.path), "title": cal.meta.get("title", {}),
                     "parameters": sorted(drawn), "not_identified": cal.not_identified,
                     "units": cal.meta.get("units", []), "fit_until": cal.meta.get("fit_until")}
-    return Prepared(
+    prep = Prepared(
         loaded=loaded, baseline=baseline, book=book, params=params, amounts=amounts,
         standards=standards, baseline_standard=standard_in_force(baseline.year, data).id,
         plan=load_plan(data, baseline), samples=samples, shock_u=shock_uniforms(n, len(sc.years), s),
         draws=n, seed=s, sampling=method, calibration=cal_info,
     )
+    if sc.target_paths:  # targets stated as paths: the money that meets them joins the allocation
+        from planning.models.pricing import price_target_paths
+
+        priced = price_target_paths(prep, sc.target_paths)
+        prep = replace(prep, amounts=prep.amounts + priced.amounts, priced=priced.table)
+    return prep
 
 
 def run(scenario: str | Path | dict[str, Any] | LoadedScenario, *, draws: int | None = None,
@@ -209,5 +215,5 @@ def run_prepared(prep: Prepared, *, engine: EngineName = "commune", counterfactu
         inputs=scenario_inputs(prep.loaded), source=prep.loaded.source, samples=prep.samples,
         counterfactual_poor=cf, calibration=prep.calibration,
         indicator_ids=by_indicator[0] if by_indicator else (),
-        deprived=by_indicator[1] if by_indicator else None, indicators_in_force=in_force,
+        deprived=by_indicator[1] if by_indicator else None, indicators_in_force=in_force, priced=prep.priced,
     )

@@ -141,6 +141,9 @@ class Scenario(_Strict):
     #: money by funding stream × year × component (data/funding_streams.yaml; a loan stream's
     #: amounts are the volume lent); added to ``budget``
     streams: dict[str, dict[Year, dict[str, Finite]]] = Field(default_factory=dict)
+    #: targets stated as paths instead of money (target id of data/targets.yaml → year →
+    #: the target's percent); the model prices them (planning.models.pricing)
+    target_paths: dict[str, dict[Year, Finite]] = Field(default_factory=dict)
     budget_scale: Finite = Field(default=1.0, ge=0.0)
     allocation: Allocation
     overrides: Overrides = Field(default_factory=Overrides)
@@ -180,7 +183,7 @@ class Scenario(_Strict):
         if self.end_year < self.start_year:
             raise BilingualError(f"end_year ({self.end_year}) must not be before start_year ({self.start_year})",
                                  f"end_year ({self.end_year}) không được trước start_year ({self.start_year})")
-        stream_years = [y for by_year in self.streams.values() for y in by_year]
+        stream_years = [y for by_year in [*self.streams.values(), *self.target_paths.values()] for y in by_year]
         for year in list(self.budget) + stream_years + list(self.standards) + [s.year for s in self.shocks]:
             if not self.start_year <= year <= self.end_year:
                 raise BilingualError(

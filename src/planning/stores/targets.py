@@ -87,6 +87,25 @@ PATH_STATUSES = ("derived", "assumption")
 
 
 @dataclass(frozen=True)
+class TargetLink:
+    """A target's link to the model: ``component`` (programme book), ``indicator`` (standard's
+    indicator or None), ``relation`` (``complement`` when an indicator is given) and ``source``."""
+
+    component: str
+    indicator: str | None
+    relation: str | None
+    source: str
+
+    def percent_from_deprived(self, share_deprived: float) -> float:
+        """The target's percent for a share of households deprived in the indicator."""
+        return 100.0 * (1.0 - share_deprived)
+
+    def deprived_from_percent(self, percent: float) -> float:
+        """The share of households deprived in the indicator for the target's percent."""
+        return 1.0 - percent / 100.0
+
+
+@dataclass(frozen=True)
 class Target:
     """One target of the plan. ``goal`` is in the target's ``unit`` (percent 0–100 or persons)."""
 
@@ -111,6 +130,10 @@ class Target:
     source: str
     plan_section: str
     note: str
+    #: what connects the target to the projection (None: nothing does): the programme-book
+    #: component whose money moves it and, optionally, the indicator of the poverty standard it
+    #: measures (``relation`` complement: target percent = 100 − percent deprived)
+    maps_to: TargetLink | None = None
 
     @property
     def spec(self) -> UnitSpec:
@@ -258,6 +281,27 @@ def _target(r: _Reader, raw: Any, i: int, period: tuple[int, int]) -> Target:
     if method == "plan" and (level != "district" or unit != "percent" or direction != "lower"):
         raise r.fail(f"{where}.path.method", "plan only for the district poverty rate (percent, lower)",
                      method, "plan chỉ dùng cho tỷ lệ hộ nghèo toàn huyện")
+    link = None
+    if "maps_to" in raw:
+        m = raw["maps_to"]
+        if not isinstance(m, dict):
+            raise r.fail(f"{where}.maps_to", "{component, indicator, relation, source}", m,
+                         "{component, indicator, relation, source}")
+        comp = r.text(m, "component", f"{where}.maps_to")
+        ind = m.get("indicator")
+        rel = m.get("relation")
+        if ind is not None:
+            if not isinstance(ind, str) or not ind.strip():
+                raise r.fail(f"{where}.maps_to.indicator", "an indicator id of the poverty standards", ind,
+                             "mã chỉ số của chuẩn nghèo")
+            if rel != "complement" or unit != "percent" or direction != "higher":
+                raise r.fail(f"{where}.maps_to.relation", "complement (a percent target, higher is better, "
+                             "= 100 − percent deprived in the indicator)", rel,
+                             "complement (chỉ tiêu %, càng cao càng tốt, = 100 − % hộ thiếu hụt chỉ số)")
+        elif rel is not None:
+            raise r.fail(f"{where}.maps_to.relation", "no relation without an indicator", rel,
+                         "không có relation khi không có indicator")
+        link = TargetLink(component=comp, indicator=ind, relation=rel, source=r.text(m, "source", f"{where}.maps_to"))
     return Target(
         id=tid, name=r.both(raw, "name", where), indicator=r.both(raw, "indicator", where), unit=unit,
         level=level, direction=direction, comparison=comparison, goal=value, deadline=deadline,
@@ -267,7 +311,7 @@ def _target(r: _Reader, raw: Any, i: int, period: tuple[int, int]) -> Target:
         path_how=r.both(path, "how", f"{where}.path"),
         status=r.choice(raw, "status", where, GOAL_STATUSES),
         source=r.text(raw, "source", where), plan_section=r.text(raw, "plan_section", where),
-        note=r.text(raw, "note", where, empty_ok=True),
+        note=r.text(raw, "note", where, empty_ok=True), maps_to=link,
     )
 
 
