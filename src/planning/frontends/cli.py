@@ -323,6 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
     mr.add_argument("--data", default=None,
                     help="data folder whose review series starts the poverty paths (default data/; "
                          "or the data folder written by 'planning review')")
+    mr.add_argument("--scenario", default=None,
+                    help="scenario whose money the poverty re-projection uses (default scenarios/district_plan.yaml)")
     mr.add_argument("--lang", choices=("vi", "en"), default=None, help="console language (default: both)")
     overwrite(mr)
     mr.set_defaults(handler=_delegate("planning.frontends.progress_report:cli_main"))

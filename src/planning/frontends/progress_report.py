@@ -29,6 +29,8 @@ from typing import Any
 import pandas as pd
 
 from planning.analyses.progress import Progress, headline, value_matrix
+from planning.analyses.reprojection import Reprojection
+from planning.basics.numbers import fmt_pct
 from planning.stores.monitoring import reporting_units
 from planning.stores.targets import STATUS_LABELS, Target, format_value, goal_text
 
@@ -256,7 +258,21 @@ def _header_lines(p: Progress, lang: str) -> list[str]:
     return lines
 
 
-def render_markdown(p: Progress) -> str:
+_REPROJECTION = {"vi": "Dự báo lại tỷ lệ hộ nghèo theo số liệu đã báo cáo",
+                 "en": "Poverty re-projected from what was reported"}
+
+
+def projection_table(r: Reprojection, lang: str) -> pd.DataFrame:
+    """The re-projected district poverty rate per year, formatted in ``lang``."""
+    head = ("Năm", "Tỷ lệ hộ nghèo (trung bình)", "Khoảng 90%") if lang == "vi" else (
+        "Year", "Poverty rate (mean)", "90% range")
+    rows = [(str(int(y)), fmt_pct(m, lang, 1), f"{fmt_pct(lo, lang, 1)}–{fmt_pct(hi, lang, 1)}")
+            for y, m, lo, hi in r.projection[["year", "poverty_rate_mean", "poverty_rate_p05",
+                                              "poverty_rate_p95"]].itertuples(index=False)]
+    return pd.DataFrame(rows, columns=list(head))
+
+
+def render_markdown(p: Progress, reprojection: Reprojection | None = None) -> str:
     """The report as Markdown: the Vietnamese part, then the English part (no charts)."""
     parts = [f"# {p.register.title['vi']} / {p.register.title['en']}", ""]
     for lang in ("vi", "en"):
@@ -264,6 +280,9 @@ def render_markdown(p: Progress) -> str:
         parts += [f"## {tx['report'].format(year=p.report_year)}", ""]
         parts += [f"{line}\n" for line in _header_lines(p, lang)]
         parts += [f"### {tx['summary']}", "", summary_sentence(p, lang), "", md_table(summary_table(p, lang)), ""]
+        if reprojection is not None:
+            parts += [f"### {_REPROJECTION[lang]}", "", reprojection.sentence(lang), "",
+                      md_table(projection_table(reprojection, lang)), ""]
         for t in p.register.targets:
             parts += [f"### {t.label(lang)}", "", f"**{headline(p, t.id, lang)[1]}**", ""]
             parts += [f"{line}\n" for line in _paragraphs(p, t, lang)]
@@ -287,7 +306,7 @@ section.lang-en { page-break-before: always; }
 """
 
 
-def render_html(p: Progress, *, charts: bool = True) -> str:
+def render_html(p: Progress, *, charts: bool = True, reprojection: Reprojection | None = None) -> str:
     """The report as one self-contained HTML page (charts embedded), Vietnamese then English."""
     out = ["<!DOCTYPE html>", '<html lang="vi"><head><meta charset="utf-8">',
            f"<title>{html.escape(p.register.title['vi'])} / {html.escape(p.register.title['en'])}</title>",
@@ -301,6 +320,9 @@ def render_html(p: Progress, *, charts: bool = True) -> str:
             out.append(f'<p{" class=note" if i else ""}>{html.escape(line)}</p>')
         out.append(f"<h2>{tx['summary']}</h2><p>{html.escape(summary_sentence(p, lang))}</p>")
         out.append(_html_table(summary_table(p, lang)))
+        if reprojection is not None:
+            out.append(f"<h2>{_REPROJECTION[lang]}</h2><p>{html.escape(reprojection.sentence(lang))}</p>")
+            out.append(_html_table(projection_table(reprojection, lang)))
         for t in p.register.targets:
             status, sentence = headline(p, t.id, lang)
             out.append(f"<h3>{html.escape(t.label(lang))}</h3>")
@@ -317,7 +339,8 @@ def render_html(p: Progress, *, charts: bool = True) -> str:
 
 
 def write_report(p: Progress, out_dir: str | Path, *, inputs: list[Path] | None = None,
-                 overwrite: bool = False, pdf: Callable[[Path], None] | None = None) -> Path:
+                 overwrite: bool = False, pdf: Callable[[Path], None] | None = None,
+                 reprojection: Reprojection | None = None) -> Path:
     """Write ``progress.csv``, ``progress_report.html``, ``progress_report.md`` and
     ``manifest.json`` as the result folder of ``planning monitor report``
     (:func:`planning.basics.outputs.write_result_folder`); everything is rendered before the first file
@@ -327,7 +350,7 @@ def write_report(p: Progress, out_dir: str | Path, *, inputs: list[Path] | None 
     from planning.basics.outputs import write_result_folder
 
     csv_text = p.table.to_csv(index=False, lineterminator="\n")
-    html_text, md_text = render_html(p), render_markdown(p)
+    html_text, md_text = render_html(p, reprojection=reprojection), render_markdown(p, reprojection)
     manifest = build_manifest(inputs=inputs or [], seed=0, draws=0,
                               extra={"command": "monitor report", "report_year": p.report_year})
     writers: dict[str, Callable[[Path], None]] = {
@@ -335,6 +358,9 @@ def write_report(p: Progress, out_dir: str | Path, *, inputs: list[Path] | None 
         "progress_report.html": lambda f: f.write_text(html_text, encoding="utf-8"),
         "progress_report.md": lambda f: f.write_text(md_text, encoding="utf-8"),
     }
+    if reprojection is not None:
+        proj = reprojection.projection.to_csv(index=False, float_format="%.6g", lineterminator="\n")
+        writers["projection.csv"] = lambda f: f.write_text(proj, encoding="utf-8")
     if pdf is not None:
         writers["progress_report.pdf"] = pdf
     return write_result_folder(out_dir, writers, command="monitor report", manifest=manifest, overwrite=overwrite)
@@ -375,9 +401,17 @@ def cli_main(args: argparse.Namespace) -> int:
         mon = read_monitoring(args.workbook, register, units)
         progress = compare(mon, data=data, units=units, year=args.year)
         inputs = [Path(args.workbook), targets_file, data / "baseline.csv", data / "plan.yaml", data / "units.csv"]
+        scenario = Path(args.scenario) if getattr(args, "scenario", None) else (
+            data_dir().parent / "scenarios" / "district_plan.yaml")
+        reproj = None
+        if scenario.is_file():
+            from planning.analyses.reprojection import reproject
+
+            reproj = reproject(progress, scenario, data=Path(args.data) if getattr(args, "data", None) else None)
+            inputs.append(scenario)
         printed: list[str] = []
         out = write_report(progress, args.out, inputs=inputs, overwrite=overwrite,
-                           pdf=lambda f: printed.append(_print_pdf(f, lang)))
+                           pdf=lambda f: printed.append(_print_pdf(f, lang)), reprojection=reproj)
     except PlanningInputError as exc:
         print(_say(lang, "Lỗi dữ liệu đầu vào, chưa ghi tệp nào:", "Input error, nothing was written:"),
               file=sys.stderr)
@@ -386,6 +420,9 @@ def cli_main(args: argparse.Namespace) -> int:
     for t in register.targets:
         for lg in (("vi", "en") if lang is None else (lang,)):
             print(headline(progress, t.id, lg)[1])
+    if reproj is not None:
+        for lg in (("vi", "en") if lang is None else (lang,)):
+            print(reproj.sentence(lg))
     print(_say(lang, f"Đã ghi: {display_path(out)} (progress.csv, progress_report.html, progress_report.md)",
                f"Written: {display_path(out)} (progress.csv, progress_report.html, progress_report.md)"))
     for line in printed:

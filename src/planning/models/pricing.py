@@ -16,7 +16,7 @@ than 0.05 percentage points, and is reported as not met. Money is million VND.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -30,7 +30,7 @@ from planning.stores.targets import Target, load_targets
 if TYPE_CHECKING:
     from planning.models.prepared import Prepared
 
-__all__ = ["PRICING_DRAWS", "PricedPaths", "price_target_paths"]
+__all__ = ["PRICING_DRAWS", "PricedPaths", "baseline_percent", "price_target_paths"]
 
 PRICING_DRAWS = 100
 _MAX_AMOUNT = 1_000_000.0  # 1,000 bn VND a year for one component in the district: the search's end
@@ -86,6 +86,24 @@ def _pattern(prep: Prepared, amounts: np.ndarray, k: int, t: int) -> np.ndarray:
     return np.full(amounts.shape[0], 1.0 / amounts.shape[0])
 
 
+def _start_share(prep: Prepared, setup: Any, j: int) -> float:
+    """The district's share of households deprived in indicator ``j`` at the baseline."""
+    by_unit = (setup.start_deprived * setup.profiles.deprived1[:, j]
+               + (1 - setup.start_deprived) * setup.profiles.deprived0[:, j])
+    return float((by_unit * prep.baseline.households).sum() / prep.baseline.households.sum())
+
+
+def baseline_percent(prep: Prepared, target_id: str) -> float:
+    """The district's level of a target that measures an indicator, at the baseline (percent),
+    as the model starts it (the synthetic households of the baseline)."""
+    from planning.models.microsim import baseline_households
+
+    t = _check(prep, {target_id: {}})[target_id]
+    assert t.maps_to is not None and t.maps_to.indicator is not None
+    setup = ledger_setup(prep, baseline_households(prep))
+    return t.maps_to.percent_from_deprived(_start_share(prep, setup, setup.profiles.indicators.index(t.maps_to.indicator)))
+
+
 def price_target_paths(prep: Prepared, paths: dict[str, dict[int, float]], *,
                        draws: int = PRICING_DRAWS) -> PricedPaths:
     """The money that meets each target path (module docstring), targets in the order given."""
@@ -118,9 +136,7 @@ def price_target_paths(prep: Prepared, paths: dict[str, dict[int, float]], *,
         assert link is not None and link.indicator is not None
         j = setup.profiles.indicators.index(link.indicator)
         k = prep.book.ids.index(link.component)
-        start = float(((setup.start_deprived[:, None] * setup.profiles.deprived1
-                        + (1 - setup.start_deprived[:, None]) * setup.profiles.deprived0)[:, j]
-                       * prep.baseline.households).sum() / prep.baseline.households.sum())
+        start = _start_share(prep, setup, j)
         stated = sorted((int(y), float(v)) for y, v in by_year.items())
         xs = [prep.baseline.year] + [y for y, _ in stated]
         ys = [link.percent_from_deprived(start)] + [v for _, v in stated]
