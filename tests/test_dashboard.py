@@ -314,3 +314,42 @@ def test_what_it_takes_button_answers_for_the_sliders(dash: Dashboard) -> None:
             s.value = s.value * 2
     dash.what_it_takes()
     assert dash.target.curve.set_index("budget_scale").loc[1.0, "rate_2030_mean"] < plan
+
+
+# ------------------------------------------------------------------- streams and indicators (issue 19)
+WHOLE = PLAN.with_name("whole_plan.yaml")
+
+
+def test_a_tab_per_funding_stream_opens_on_the_whole_plan_as_written() -> None:
+    d = Dashboard(WHOLE, draws=60)
+    assert d.budget == {}  # all its money comes through streams
+    assert set(d.stream_budget) == {"ntp_merged", "vbsp_credit", "resettlement", "provincial_budget",
+                                    "commune_budget", "other"}
+    assert d._tabs.titles[1:-1] == tuple(label(f"stream_{s}", "vi") for s in d.stream_budget)
+    assert set(d.stream_budget["vbsp_credit"]) == {"credit", "housing", "water_sanitation", "jobs"}
+    assert d.stream_budget["vbsp_credit"]["credit"].value == pytest.approx(14000)  # volume lent a year
+    ref = run_prepared(prepare(WHOLE, draws=60, seed=d.seed), counterfactual=False)
+    np.testing.assert_array_equal(d.result.arrays["poor"], ref.arrays["poor"])
+    # the indicator view, and more water money from one stream lowers the water deprivation
+    assert label("dash_indicators", "vi") in d._indicators_head.value
+    water = d.result.deprivations().query("level == 'district' and indicator == 'water' and year == 2030")
+    before, rate = float(water.share_deprived_mean.iloc[0]), d.result.outcomes()["poverty_rate_end_mean"]
+    slider = d.stream_budget["ntp_merged"]["water_supply"]
+    assert slider.max == 3 * slider.value == 6000  # three times the stream's 2,000 M VND a year
+    slider.value = slider.max
+    water = d.result.deprivations().query("level == 'district' and indicator == 'water' and year == 2030")
+    assert float(water.share_deprived_mean.iloc[0]) < before - 0.003
+    assert d.result.outcomes()["poverty_rate_end_mean"] < rate
+    assert d.scenario_dict()["streams"]["ntp_merged"][2027]["water_supply"] == pytest.approx(6000)
+    d.reset()
+    np.testing.assert_array_equal(d.result.arrays["poor"], ref.arrays["poor"])
+
+
+def test_the_district_plan_can_take_money_from_another_stream(dash: Dashboard) -> None:
+    assert all(s.value == 0 for sliders in dash.stream_budget.values() for s in sliders.values())
+    assert "Nước" in dash.indicators.value or "water" in dash.indicators.value.lower()
+    rate = dash.result.outcomes()["poverty_rate_end_mean"]
+    slider = dash.stream_budget["provincial_budget"]["jobs"]
+    slider.value = slider.max  # 1,000 M VND a year where the scenario gives the stream nothing
+    assert dash.scenario_dict()["streams"]["provincial_budget"][2030]["jobs"] == 1000
+    assert dash.result.outcomes()["poverty_rate_end_mean"] < rate

@@ -59,13 +59,15 @@ from matplotlib.figure import Figure
 from planning.basics.errors import PlanningInputError, PlanningInputErrors
 from planning.basics.i18n import Lang, label
 from planning.basics.paths import scenarios_dir
+from planning.frontends import dashboard_money as money
 from planning.frontends import reporting
 from planning.frontends.commune_map import map_html, map_values
 from planning.frontends.dashboard_chart import TrajectoryPainter
 from planning.frontends.dashboard_text import intro_html
+from planning.frontends.plan_tables import indicator_table
 from planning.models.results import Result
 from planning.models.runner import Prepared, prepare, run_prepared
-from planning.stores.allocation import allocate, budget_matrix
+from planning.stores.allocation import allocate
 from planning.stores.distributions import Triangular
 from planning.stores.scenario import LoadedScenario, load_scenario
 
@@ -87,8 +89,6 @@ ASSUMPTIONS: dict[str, str] = {
 _PREP_CACHE_SIZE = 16
 #: assumption slider step (a yearly probability)
 _ASSUMPTION_STEP = 0.005
-_SLIDER_STYLE = {"description_width": "300px"}
-_SLIDER_LAYOUT = {"width": "600px"}
 #: wider tab titles than ipywidgets' default (which cuts "Ngân sách và phân bổ")
 _STYLE = ("<style>.jupyter-widgets.widget-tab > .lm-TabBar .lm-TabBar-tab, "
           ".jupyter-widgets.widget-tab > .p-TabBar .p-TabBar-tab {flex: 0 0 auto !important; "
@@ -139,10 +139,16 @@ class Dashboard:
         self._components = prep0.book.ids
         self._years = prep0.years
         own_rule = self._base["allocation"]["rule"]
-        # [component, year] million VND per year, budget_scale included
-        self._profile = prep0.amounts.sum(axis=0) if own_rule == "table" else budget_matrix(self._loaded, prep0.book)
+        # [component, year] million VND per year, budget_scale included: the budget without a
+        # stream (budget:), and each funding stream's own money (a loan's volume), each with
+        # sliders of its own (a table allocation keeps its amounts: budget sliders only)
+        self._profile, self._streams, self._stream_profile = money.money_profiles(prep0, table=own_rule == "table")
         self._table_amounts = prep0.amounts if own_rule == "table" else None
         self._defaults = self._profile.mean(axis=1)
+        # the budget tab shows the components with money there (all of them where no stream can
+        # take money instead); the stream tabs every component their stream may pay for
+        self._budget_ids = [c for k, c in enumerate(self._components)
+                            if self._profile[k].any() or self._streams is None]
         self._assumption_defaults = {name: self._assumption_default(prep0, name) for name in ASSUMPTIONS}
 
         self.result: Result | None = None
@@ -176,11 +182,14 @@ class Dashboard:
         self.language = w.ToggleButtons(options=[("Tiếng Việt", "vi"), ("English", "en")], value=lang)
         self.budget: dict[str, w.FloatSlider] = {}
         for k, cid in enumerate(self._components):
-            default = float(self._defaults[k])
-            top = max(3.0 * default, 1000.0)
-            self.budget[cid] = w.FloatSlider(
-                value=default, min=0.0, max=float(np.ceil(top / 500.0) * 500.0), step=10.0,
-                readout=False, continuous_update=False, style=_SLIDER_STYLE, layout=_SLIDER_LAYOUT)
+            if cid in self._budget_ids:
+                self.budget[cid] = money.money_slider(float(self._defaults[k]))
+        #: funding stream → component → slider (the stream's money a year; loans: volume lent)
+        self.stream_budget: dict[str, dict[str, w.FloatSlider]] = {}
+        for st in self._streams.streams if self._streams is not None else ():
+            prof = self._stream_profile[st.id]
+            self.stream_budget[st.id] = {cid: money.money_slider(float(prof[self._components.index(cid)].mean()))
+                                         for cid in self._components if cid in st.components}
         rules = list(RULES) + ([own_rule] if own_rule not in RULES else [])
         self._rule_ids = rules
         self.rule = w.Dropdown(options=self._rule_options(lang), value=own_rule, style=_PRIORITY_STYLE,
@@ -201,8 +210,8 @@ class Dashboard:
             above = int(np.floor((min(1.0, tri.high * 1.5) - tri.mode) / step + 1e-9))
             self.assumptions[name] = w.FloatSlider(
                 value=tri.mode, min=round(tri.mode - below * step, 6), max=round(tri.mode + above * step, 6),
-                step=step, readout=False, continuous_update=False, style=_SLIDER_STYLE,
-                layout=_SLIDER_LAYOUT)
+                step=step, readout=False, continuous_update=False, style=money.SLIDER_STYLE,
+                layout=money.SLIDER_LAYOUT)
         self.reset_button = w.Button(icon="undo")
         self.reset_button.on_click(lambda _button: self.reset())
         self.title = w.HTML()
@@ -212,6 +221,8 @@ class Dashboard:
         self.status = w.HTML()
         self.chart = w.Output(layout={"min_height": "300px"})
         self.table = w.HTML()
+        self.indicators = w.HTML()  # deprivation by indicator (district)
+        self._indicators_head = w.HTML()
         # "what would it take?": run on demand (a few seconds), for the sliders' scenario
         self.target_button = w.Button(icon="search", layout={"width": "auto"})
         self.target_button.on_click(lambda _button: self.what_it_takes())
@@ -228,21 +239,27 @@ class Dashboard:
         budget_rows = [self._with_readout(s, 0) for s in self.budget.values()]
         priority_rows = [self._with_readout(s, 1) for s in self.priorities.values()]
         assumption_rows = [self._with_readout(s, 3) for s in self.assumptions.values()]
+        self._stream_heads = {sid: w.HTML() for sid in self.stream_budget}
+        stream_tabs = [w.VBox([self._stream_heads[sid], *[self._with_readout(x, 0) for x in sliders.values()]])
+                       for sid, sliders in self.stream_budget.items()]
         controls = w.Tab(children=[
             w.HBox([w.VBox([self._budget_head, *budget_rows], layout={"margin": "0 24px 0 0"}),
                     w.VBox([self._rule_head, self.rule, self._alloc_head, *priority_rows])],
                    layout={"flex_flow": "row wrap"}),
+            *stream_tabs,
             w.VBox([self._assump_head, *assumption_rows]),
         ])
         self._tabs = controls
         self.widget = w.VBox([
             self.title, self.intro, w.HBox([self.language, self.reset_button]), controls,
             self._results_head, self.probability_label, self.status, self.chart, self._map_head, self.map,
-            self._table_head, self.table, self.target_button, self.target_text, self.target_chart,
+            self._table_head, self.table, self._indicators_head, self.indicators,
+            self.target_button, self.target_text, self.target_chart,
         ])
         self._initial = self._values()
         self._relabel(lang)
-        for slider in [*self.budget.values(), *self.priorities.values(), *self.assumptions.values()]:
+        for slider in [*self.budget.values(), *self._stream_sliders(), *self.priorities.values(),
+                       *self.assumptions.values()]:
             slider.observe(self._on_change, names="value")
         self.rule.observe(self._on_change, names="value")
         self.language.observe(self._on_language, names="value")
@@ -274,6 +291,13 @@ class Dashboard:
             for cid, slider in self.budget.items():
                 slider.description = reporting.component_name(cid, lang)
                 slider.description_allow_html = False
+            for sliders in self.stream_budget.values():
+                for cid, slider in sliders.items():
+                    slider.description = reporting.component_name(cid, lang)
+            for sid, head in self._stream_heads.items():
+                head.value = (f"<b>{html.escape(self._streams.stream(sid).name(lang))}</b><br>"  # type: ignore[union-attr]
+                              f"<i>{label('dash_stream_budget', lang)}</i>")
+            self._indicators_head.value = f"<h4>{label('dash_indicators', lang)}</h4>"
             current = self.rule.value
             self.rule.options = self._rule_options(lang)
             self.rule.value = current
@@ -295,7 +319,9 @@ class Dashboard:
             self._results_head.value = f"<h4>{label('dash_results', lang)}</h4>"
             self._map_head.value = f"<h4>{label('dash_map', lang)}</h4>"
             self._table_head.value = f"<h4>{label('dash_table', lang)}</h4>"
-            self._tabs.titles = (label("tab_budget_allocation", lang), label("tab_assumptions", lang))
+            self._tabs.titles = (label("tab_budget_allocation", lang),
+                                 *[label(f"stream_{sid}", lang) for sid in self.stream_budget],
+                                 label("tab_assumptions", lang))
         finally:
             self._relabeling = False
 
@@ -324,8 +350,12 @@ class Dashboard:
                 self._pending = False
                 self.recompute()
 
+    def _stream_sliders(self) -> list[w.FloatSlider]:
+        return [x for sliders in self.stream_budget.values() for x in sliders.values()]
+
     def _inputs(self) -> list[w.ValueWidget]:
-        return [*self.budget.values(), self.rule, *self.priorities.values(), *self.assumptions.values()]
+        return [*self.budget.values(), *self._stream_sliders(), self.rule, *self.priorities.values(),
+                *self.assumptions.values()]
 
     def _values(self) -> list[Any]:
         return [x.value for x in self._inputs()]
@@ -352,18 +382,14 @@ class Dashboard:
             alloc["table"] = None
             if rule != "shares":
                 alloc["shares"] = None
-            budget: dict[int, dict[str, float]] = {}
-            for t, year in enumerate(self._years):
-                budget[year] = {}
-                for k, cid in enumerate(self._components):
-                    value, default = float(self.budget[cid].value), float(self._defaults[k])
-                    if self._budget_profile == "plan" and default > 0:
-                        # value/default is exactly 1.0 at the default: the plan's own numbers
-                        budget[year][cid] = float(self._profile[k, t]) * (value / default)
-                    else:
-                        budget[year][cid] = value
-            sc["budget"] = budget
-            sc["budget_scale"] = 1.0  # already in the profile
+            how = self._budget_profile
+            sc["budget"] = money.money_by_year(self.budget, self._profile, self._components, self._years, how)
+            sc["streams"] = {}
+            for sid, sliders in self.stream_budget.items():
+                amounts = money.money_by_year(sliders, self._stream_profile[sid], self._components, self._years, how)
+                if any(v for by_comp in amounts.values() for v in by_comp.values()):
+                    sc["streams"][sid] = amounts
+            sc["budget_scale"] = 1.0  # already in the profiles
         alloc["priorities"] = {uid: float(s.value) for uid, s in self.priorities.items() if s.value != 1.0}
         overrides = self._assumption_overrides()
         if overrides:
@@ -421,7 +447,7 @@ class Dashboard:
         try:
             sc = self.scenario_dict()
             prep = self._prepared(sc)
-            result = run_prepared(prep, amounts=self._amounts(sc, prep), counterfactual=False)
+            result = run_prepared(prep, amounts=self._amounts(sc, prep), counterfactual=False, indicators=True)
         except (PlanningInputError, PlanningInputErrors) as exc:
             self.error = exc
             self.status.value = (f'<span class="planning-error" style="color:#c0392b">'
@@ -452,6 +478,9 @@ class Dashboard:
         },)
         self.table.value = reporting.styled(reporting.commune_table(self.result, lang), lang,
                                             uuid="dashboard_communes").to_html()
+        if self.result.deprived is not None:
+            self.indicators.value = reporting.styled(indicator_table(self.result, lang), lang,
+                                                     uuid="dashboard_indicators").to_html()
         self.probability_label.value = reporting.probability_html(self.result, lang, subject="selected")
         end = self.result.years[-1]
         self.map.value = map_html(map_values(self.result), self.result.units, lang, year=end,

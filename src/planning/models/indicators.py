@@ -39,7 +39,7 @@ from planning.stores.standards import Standard, load_standard
 if TYPE_CHECKING:
     from planning.models.prepared import Prepared
 
-__all__ = ["StartProfiles", "engine_deprivation_counts", "ledger_counts", "start_profiles"]
+__all__ = ["LedgerSetup", "StartProfiles", "cached_ledger_setup", "ledger_counts", "ledger_setup", "start_profiles"]
 
 
 @dataclass(frozen=True)
@@ -298,10 +298,12 @@ def ledger_setup(prep: Prepared, hh: Households) -> LedgerSetup:
                        eligible=eligible, acts=acts)
 
 
-def engine_deprivation_counts(prep: Prepared, households_out: np.ndarray, ledger: np.ndarray,
-                              hh: Households) -> tuple[tuple[str, ...], np.ndarray]:
-    """The indicator ids and [draw, unit, year, indicator] households deprived for a commune
-    engine run of ``prep`` (``households_out`` and ``ledger`` its outputs; ``hh`` the synthetic
-    baseline households whose profiles start the ledger)."""
-    setup = ledger_setup(prep, hh)
-    return setup.profiles.indicators, ledger_counts(setup, households_out, ledger)
+def cached_ledger_setup(prep: Prepared) -> LedgerSetup:
+    """:func:`ledger_setup` of ``prep`` from the synthetic households of its baseline, kept in
+    the prepared inputs' cache (it depends on neither the money nor the draws)."""
+    from planning.models.microsim import baseline_households
+
+    setup = prep._cache.get("ledger_setup")
+    if setup is None:
+        setup = prep._cache["ledger_setup"] = ledger_setup(prep, baseline_households(prep))
+    return setup

@@ -173,6 +173,7 @@ def run(scenario: str | Path | dict[str, Any] | LoadedScenario, *, draws: int | 
 def run_prepared(prep: Prepared, *, engine: EngineName = "commune", counterfactual: bool = True,
                  amounts: np.ndarray | None = None, indicators: bool = False) -> Result:
     """Project already prepared inputs (the dashboard and optimiser reuse one ``Prepared``)."""
+    original = prep  # its cache (the indicator ledger's start) does not depend on the money
     if amounts is not None:
         prep = replace(prep, amounts=amounts)
     by_indicator = None
@@ -188,10 +189,10 @@ def run_prepared(prep: Prepared, *, engine: EngineName = "commune", counterfactu
             cf = project(prep.engine_inputs(np.zeros_like(prep.amounts)), prep.engine_draws(),
                          outputs=("poor",))["poor"]
         if ledger is not None:
-            from planning.models.indicators import engine_deprivation_counts
-            from planning.models.microsim import baseline_households
+            from planning.models.indicators import cached_ledger_setup, ledger_counts
 
-            by_indicator = engine_deprivation_counts(prep, arrays["households"], ledger, baseline_households(prep))
+            setup = cached_ledger_setup(original)
+            by_indicator = (setup.profiles.indicators, ledger_counts(setup, arrays["households"], ledger))
     elif engine == "microsim":
         from planning.models.microsim import project_with_indicators  # heavy; only when asked
 
