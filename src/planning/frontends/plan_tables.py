@@ -61,11 +61,19 @@ def indicator_table(result: Result, lang: Lang = "vi", level: str = "district", 
     return kind_table(cols, index=order)
 
 
-def stream_money_table(loaded: LoadedScenario, book: ProgrammeBook, lang: Lang = "vi") -> pd.DataFrame:
+def stream_money_table(scenario: str | Path | dict | LoadedScenario, lang: Lang = "vi",
+                       book: ProgrammeBook | None = None) -> pd.DataFrame:
     """Money of each funding stream the scenario states, per year and in all (million VND; a
     loan stream's volume lent), with its kind; empty when the scenario states none."""
     from planning.stores.allocation import scenario_streams
+    from planning.stores.programmes import load_programme_book
+    from planning.stores.scenario import load_scenario
     from planning.stores.streams import FILE_NAME, load_funding_streams
+
+    loaded = load_scenario(scenario)
+    if book is None:
+        book = load_programme_book(loaded.baseline_dir / "programmes.yaml", loaded.scenario.overrides.programmes,
+                                   override_file=loaded.source)
 
     by_stream = scenario_streams(loaded, book)
     years = loaded.scenario.years
@@ -91,15 +99,18 @@ def stream_value_table(values: pd.DataFrame, lang: Lang = "vi", top: int | None 
     the streams that may pay for it (a loan's billion buys its budget cost's share of that)."""
     grants = values[values["kind"] == "grant"]
     name = "component_vi" if lang == "vi" else "component_en"
-    stream = "stream_vi" if lang == "vi" else "stream_en"
+
+    def who(g: pd.DataFrame) -> str:  # the streams' short names
+        return "; ".join(label(f"stream_{sid}", lang) for sid in g["stream"])
+
     rows = []
     for cid, g in grants.groupby("component", sort=False):
         rows.append((cid, g[name].iloc[0], float(g["households_lifted_per_bn_vnd"].iloc[0]),
-                     float(g["rate_2030_change_per_bn_vnd"].iloc[0]), "; ".join(g[stream])))
+                     float(g["rate_2030_change_per_bn_vnd"].iloc[0]), who(values[values["component"] == cid])))
     for cid, g in values[values["kind"] == "loan"].groupby("component", sort=False):
         if cid not in grants["component"].to_numpy():
             rows.append((cid, g[name].iloc[0], float(g["households_lifted_per_bn_vnd"].iloc[0]),
-                         float(g["rate_2030_change_per_bn_vnd"].iloc[0]), "; ".join(g[stream])))
+                         float(g["rate_2030_change_per_bn_vnd"].iloc[0]), who(g)))
     rows.sort(key=lambda r: -r[2])
     rows = rows[:top] if top else rows
     return kind_table([
@@ -114,3 +125,21 @@ def _num(x: float, lang: Lang, digits: int = 2) -> str:
     from planning.basics.numbers import fmt_number
 
     return fmt_number(x, lang, digits)
+
+
+def stream_section_html(scenario: str | Path | dict | LoadedScenario, lang: Lang = "vi", *,
+                        uuid: str = "report_streams") -> str:
+    """The scenario report's streams section: a sentence and, when the scenario states funding
+    streams, the table of their money (:func:`stream_money_table`)."""
+    import html
+
+    from planning.frontends.reporting import styled
+
+    table = stream_money_table(scenario, lang)
+    if len(table) == 0:
+        text = ("Kịch bản này không ghi nguồn vốn: toàn bộ kinh phí là ngân sách giảm nghèo theo hợp phần "
+                "(mục 4)." if lang == "vi" else
+                "This scenario states no funding streams: all its money is the poverty budget by component "
+                "(section 4).")
+        return f"<p>{html.escape(text)}</p>"
+    return styled(table, lang, uuid=uuid).to_html()

@@ -130,6 +130,9 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "map": ("Sơ đồ các xã (không phải bản đồ ranh giới)", "Schematic of the communes (not a boundary map)"),
     "spending": ("4. Kinh phí (triệu đồng)", "4. Spending (million VND)"),
     "near_poor": ("5. Hộ cận nghèo và các dòng chuyển", "5. Near-poor households and flows"),
+    "indicators": ("6. Thiếu hụt theo từng chỉ số", "6. Deprivation by indicator"),
+    "streams": ("7. Các nguồn vốn", "7. Streams of money"),
+    "wit_streams": ("Mỗi tỷ đồng thêm mua được gì", "What one more billion buys"),
     "comparison_title": ("So sánh kịch bản", "Scenario comparison"),
     "ranking": ("Xếp hạng", "Ranking"),
     "paths": ("Tỷ lệ hộ nghèo toàn huyện theo kịch bản", "District poverty rate by scenario"),
@@ -181,6 +184,27 @@ _PARAGRAPHS: dict[str, tuple[str, str]] = {
         "The scenarios are ranked by the 2030 poverty rate, the chance of getting below 1% and the cost "
         "per household lifted out of poverty (against no programme money). The starting figures are "
         "illustrative."),
+    "indicators": (
+        "Tỷ lệ hộ (trên tổng số hộ) thiếu hụt từng chỉ số của chuẩn nghèo đang áp dụng, toàn huyện, trung "
+        "bình các lần mô phỏng; ô trống: chỉ số không thuộc chuẩn năm đó (Nghị định 351/2025 thêm thu gom "
+        "rác thải, bỏ phương tiện tiếp cận thông tin từ năm 2027). Hạ tầng và dịch vụ (nước sạch, vệ sinh, "
+        "nhà ở, trường học, y tế, thông tin) tác động trực tiếp lên các chỉ số này.",
+        "Share of all households deprived in each indicator of the standard in force, district, mean over "
+        "the simulations; blank: the indicator is not part of that year's standard (Decree 351/2025 adds "
+        "waste collection and drops means of information from 2027). Works and services (clean water, "
+        "sanitation, housing, schools, health, information) act on these indicators directly."),
+    "streams": (
+        "Tiền của từng nguồn vốn mà kịch bản ghi (triệu đồng; với vốn vay là số tiền cho vay, mô hình tính "
+        "chi phí ngân sách của khoản vay). Số liệu minh hoạ cho đến khi có quyết định phân bổ của tỉnh.",
+        "Each funding stream's money as the scenario states it (million VND; for loans the volume lent, of "
+        "which the model counts the budget cost). Illustrative until the province's allocation decisions."),
+    "wit_streams": (
+        "Nếu chi thêm 1 tỷ đồng vốn không hoàn lại cho từng hợp phần (cùng cách phân bổ), số hộ thoát nghèo "
+        "thêm năm 2030 và mức giảm tỷ lệ hộ nghèo; cột cuối là các nguồn vốn được chi cho hợp phần đó. "
+        "Mỗi tỷ đồng vốn vay chỉ mua được phần chi phí ngân sách của nó.",
+        "If one more billion VND of grant money went to each component (allocated the same way): the extra "
+        "households out of poverty in 2030 and the fall of the rate; the last column names the streams that "
+        "may pay for it. A billion lent buys only its budget cost's share of that."),
     "wit": (
         "Với kinh phí kế hoạch, khả năng đạt mục tiêu là bao nhiêu; cần bao nhiêu kinh phí để có khả "
         "năng một nửa hoặc 8 trên 10; giả định nào phải khác đi; hộ nghèo năm 2030 gồm những ai.",
