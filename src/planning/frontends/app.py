@@ -4,7 +4,8 @@ One command starts Voilà on ``notebooks/dashboard.ipynb``: Voilà runs the note
 only its result — the introduction, the sliders, the chart, the commune map and table — never
 the code. The server listens on 127.0.0.1 only (this computer) and asks for a random token (a
 page opened without it is refused); the address printed (and opened in the browser) carries
-it. Stop it with Ctrl+C.
+it. Stop it with Ctrl+C, or SIGTERM or SIGHUP (a service manager, a closed terminal): each
+stops the Voilà server too.
 
 ``--lang en`` opens the page in English (the page's own language switch still works);
 ``--scenario`` starts from another scenario file than the district plan. Both reach the
@@ -15,6 +16,7 @@ same in JupyterLab, under papermill and under Voilà.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
 import signal
@@ -108,6 +110,7 @@ def cli_main(args: argparse.Namespace) -> int:
     token = args.token or secrets.token_urlsafe(16)
     base = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(app_command(port, token), cwd=APP_NOTEBOOK.parent, env=env)
+    previous = _stop_on_signals()
     try:
         if not _wait_ready(f"{base}/voila/static/favicon.ico", proc):
             print("Không khởi động được ứng dụng / the app did not start", file=sys.stderr)
@@ -122,6 +125,8 @@ def cli_main(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)  # Voilà then shuts its kernels down
             try:
@@ -129,3 +134,21 @@ def cli_main(args: argparse.Namespace) -> int:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def _stop_on_signals() -> dict[int, object]:
+    """SIGTERM (a service manager, ``kill``) and SIGHUP (a closed terminal) stop the app as
+    Ctrl+C does, so the Voilà server is stopped too instead of being left running; returns the
+    handlers to put back."""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous: dict[int, object] = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is None:
+            continue
+        with contextlib.suppress(ValueError):  # not the main thread: no handler can be set there
+            previous[sig] = signal.signal(sig, stop)
+    return previous

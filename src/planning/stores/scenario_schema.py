@@ -122,6 +122,16 @@ class Overrides(_Strict):
                 for key in entries]
 
 
+def _non_negative(field: str, by_year: dict[int, dict[str, float]]) -> None:
+    """Money by year and component (million VND) must not be negative."""
+    for year, comps in by_year.items():
+        for comp, amount in comps.items():
+            if amount < 0:
+                raise BilingualError(
+                    f"{field}.{year}.{comp}: amounts are million VND and must be >= 0, got {amount}",
+                    f"{field}.{year}.{comp}: số tiền (triệu đồng) phải ≥ 0, nhận {amount}")
+
+
 class Scenario(_Strict):
     """One validated scenario. Money is million VND; rates are shares.
 
@@ -158,24 +168,14 @@ class Scenario(_Strict):
     @field_validator("budget")
     @classmethod
     def _money(cls, budget: dict[int, dict[str, float]]) -> dict[int, dict[str, float]]:
-        for year, comps in budget.items():
-            for comp, amount in comps.items():
-                if amount < 0:
-                    raise BilingualError(
-                        f"budget.{year}.{comp}: amounts are million VND and must be >= 0, got {amount}",
-                        f"budget.{year}.{comp}: số tiền (triệu đồng) phải ≥ 0, nhận {amount}")
+        _non_negative("budget", budget)
         return budget
 
     @field_validator("streams")
     @classmethod
     def _stream_money(cls, streams: dict[str, dict[int, dict[str, float]]]) -> dict[str, dict[int, dict[str, float]]]:
         for sid, by_year in streams.items():
-            for year, comps in by_year.items():
-                for comp, amount in comps.items():
-                    if amount < 0:
-                        raise BilingualError(
-                            f"streams.{sid}.{year}.{comp}: amounts are million VND and must be >= 0, got {amount}",
-                            f"streams.{sid}.{year}.{comp}: số tiền (triệu đồng) phải ≥ 0, nhận {amount}")
+            _non_negative(f"streams.{sid}", by_year)
         return streams
 
     @model_validator(mode="after")
