@@ -78,3 +78,15 @@ def test_bad_target_paths_are_refused_naming_the_field(plan_dict, paths, field):
     with pytest.raises(PlanningInputError) as exc:
         prepare(sc, draws=4)
     assert exc.value.field == field
+
+
+def test_the_scenario_workbook_refuses_target_paths_instead_of_dropping_them(plan_dict, tmp_path):
+    from planning.frontends.scenario_excel import write_scenario_workbook
+
+    sc = copy.deepcopy(plan_dict)
+    sc["target_paths"] = {"hygienic_water": {2028: 95}}
+    out = tmp_path / "plan.xlsx"
+    with pytest.raises(PlanningInputError) as exc:
+        write_scenario_workbook(sc, out)
+    assert exc.value.field == "target_paths" and "hygienic_water" in str(exc.value)
+    assert not out.exists()

@@ -59,6 +59,11 @@ def test_the_reprojection_prices_the_reported_pace_and_projects_poverty(progress
     assert "at the reported pace" in en.lower() and "theo tốc độ" in vi.lower()
     if bool(rp.need["reached"]):
         assert f"{rp.need['budget_scale']:.1f} times" in en
+        # "that total" is the plan's money and what the reported pace costs: the multiple's base
+        base = rp.plan_money + rp.priced_money
+        assert rp.need["total_budget"] == pytest.approx(rp.need["budget_scale"] * base)
+    assert rp.plan_money == pytest.approx(53_900) and rp.priced_money > 0
+    assert f"{rp.plan_money / 1000:.1f}" in en and f"{rp.priced_money / 1000:,.1f}" in en
 
 
 def test_monitor_report_writes_projection_csv(tmp_path, capsys):

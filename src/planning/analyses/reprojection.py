@@ -43,6 +43,8 @@ class Reprojection:
     need: pd.Series
     title: dict[str, str]
     target: float
+    plan_money: float = 0.0  # the scenario's own money, million VND
+    priced_money: float = 0.0  # what the reported pace of the indicator targets costs on top
 
     def sentence(self, lang: Lang = "vi") -> str:
         """The report's sentence on the re-projection."""
@@ -53,24 +55,28 @@ class Reprojection:
         used = self.paces.dropna(subset=["pace_points_per_year"])
         tgt = fmt_pct(self.target, lang, 0)
         bn = "tỷ đồng" if lang == "vi" else "billion VND"
+        own, paced = (fmt_number(x / 1000, lang, 1) for x in (self.plan_money, self.priced_money))
+        total = fmt_number((self.plan_money + self.priced_money) / 1000, lang, 1)
         if lang == "vi":
             names = ", ".join(f"{r['name_vi'].lower()} ({fmt_number(r['pace_points_per_year'], lang, 1)} điểm %/năm)"
                               for _, r in used.iterrows()) or "không chỉ tiêu nào có đủ hai năm số liệu"
-            s = (f"Theo tốc độ các chỉ tiêu khác đã báo cáo ({names}), với kinh phí của kịch bản “{self.title['vi']}”, "
+            s = (f"Theo tốc độ các chỉ tiêu khác đã báo cáo ({names}), với kinh phí của kịch bản “{self.title['vi']}” "
+                 f"({own} {bn}) cộng {paced} {bn} mà tốc độ đó cần (tổng {total} {bn}), "
                  f"tỷ lệ hộ nghèo năm {y1} dự kiến khoảng {rate} (90%: {lo}–{hi}); ")
             if bool(self.need["reached"]):
                 s += (f"để có khả năng 50% đạt dưới {tgt} cần khoảng {fmt_number(self.need['budget_scale'], lang, 1)} "
-                      f"lần kinh phí đó ({fmt_number(self.need['total_budget'] / 1000, lang, 1)} {bn}) đến năm {y1}.")
+                      f"lần tổng đó ({fmt_number(self.need['total_budget'] / 1000, lang, 1)} {bn}) đến năm {y1}.")
             else:
                 s += f"không mức kinh phí nào đến {fmt_number(LEVELS[-1], lang, 0)} lần đạt khả năng 50% dưới {tgt} năm {y1}."
         else:
             names = ", ".join(f"{r['name_en'].lower()} ({fmt_number(r['pace_points_per_year'], lang, 1)} points a year)"
                               for _, r in used.iterrows()) or "no target has two years of reports"
-            s = (f"At the reported pace of the other targets ({names}) and with the money of “{self.title['en']}”, "
+            s = (f"At the reported pace of the other targets ({names}), with the money of “{self.title['en']}” "
+                 f"({own} {bn}) plus the {paced} {bn} that pace costs ({total} {bn} in all), "
                  f"the {y1} poverty rate is expected at about {rate} (90%: {lo}–{hi}); ")
             if bool(self.need["reached"]):
                 s += (f"an even chance of < {tgt} needs about {fmt_number(self.need['budget_scale'], lang, 1)} times "
-                      f"that money ({fmt_number(self.need['total_budget'] / 1000, lang, 1)} {bn}) by {y1}.")
+                      f"that total ({fmt_number(self.need['total_budget'] / 1000, lang, 1)} {bn}) by {y1}.")
             else:
                 s += f"no budget up to {fmt_number(LEVELS[-1], lang, 0)} times gives an even chance of < {tgt} in {y1}."
         return s
@@ -133,5 +139,7 @@ def reproject(progress: Progress, scenario: str | Path, *, data: Path | None = N
     ev = _Evaluator(prep)
     curve, _ = cost_curve(prep, ev, LEVELS)
     th = smallest_budgets(prep, curve, ev, probabilities=(0.5,))
+    priced = float(prep.priced["amount"].sum()) if prep.priced is not None else 0.0
     return Reprojection(projection=projection, paces=paces, need=th.iloc[0],
-                        title={"vi": sc.title.vi, "en": sc.title.en}, target=prep.plan.target_rate)
+                        title={"vi": sc.title.vi, "en": sc.title.en}, target=prep.plan.target_rate,
+                        plan_money=float(prep.amounts.sum()) - priced, priced_money=priced)

@@ -28,7 +28,7 @@ import yaml
 
 from planning.basics.errors import PlanningInputError
 from planning.basics.paths import display_path, relative_path
-from planning.stores.scenario import RULES, LoadedScenario
+from planning.stores.scenario import RULES, LoadedScenario, load_scenario
 from planning.stores.scenario_excel_layout import (
     ASSUMPTION_COLUMNS,
     BUDGET_FIRST,
@@ -460,7 +460,15 @@ def write_scenario_workbook(scenario: str | Path | dict[str, Any] | LoadedScenar
         raise PlanningInputError(shown, "--out", "a file name ending in .xlsx", out.suffix or "no extension",
                                  message_vi=f"Tệp {shown}: cần tên tệp có đuôi .xlsx")
     check_new_file(out, overwrite=overwrite)  # refused before the work, not after
-    prep = prepare(scenario, draws=1)
+    loaded0 = load_scenario(scenario)
+    if loaded0.scenario.target_paths:  # the workbook has no place for them: refuse rather than drop
+        raise PlanningInputError(loaded0.source, "target_paths",
+                                 "a scenario without target paths (the workbook holds money, not target paths: "
+                                 "state the priced money, or keep the scenario in YAML)",
+                                 ", ".join(loaded0.scenario.target_paths),
+                                 message_vi="sổ tính kịch bản chưa có chỗ cho target_paths (lộ trình chỉ tiêu): "
+                                            "hãy dùng tệp YAML, hoặc ghi số tiền đã tính vào trang Ngân sách")
+    prep = prepare(loaded0, draws=1)
     loaded, units = prep.loaded, prep.baseline.units
     data = loaded.baseline_dir
     book_raw = read_yaml(data / "programmes.yaml")

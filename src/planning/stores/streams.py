@@ -150,12 +150,13 @@ def stream_amounts(raw: dict[str, dict[int, dict[str, float]]], streams: Funding
                                              f"{', '.join(component_ids)}", comp,
                                              message_vi=f"hợp phần '{comp}' không có trong sổ chương trình")
                 if comp not in st.components:
+                    payers = ", ".join(s.id for s in streams.streams if comp in s.components) or "none"
                     raise PlanningInputError(
                         source, field,
-                        f"a component that stream '{sid}' may pay for ({', '.join(st.components)}); "
-                        f"rule: {st.rule_en}", comp,
+                        f"a component that stream '{sid}' may pay for; rule: {st.rule_en}. "
+                        f"'{comp}' may be paid by: {payers}", comp,
                         message_vi=f"nguồn vốn '{sid}' ({st.name_vi}) không được chi cho hợp phần '{comp}'. "
-                                   f"Quy định: {st.rule_vi} (cho phép: {', '.join(st.components)})")
+                                   f"Quy định: {st.rule_vi}. Nguồn được chi cho '{comp}': {payers}")
                 arr[component_ids.index(comp), years.index(year)] = amount
         out[sid] = arr
     return out
