@@ -259,3 +259,18 @@ def test_standards_hold_from_their_year_on():
     jump = law.district_rates()[:, 1] - law.district_rates()[:, 0]
     assert jump.mean() > 0.01  # the 2027 switch shows as a jump of over 1 pp
     assert kept.district_rates()[:, 1].mean() < kept.district_rates()[:, 0].mean()  # no jump, still falling
+
+
+def test_outcomes_carry_the_monte_carlo_standard_errors_of_the_headline_numbers():
+    """The two headline numbers come with how much another seed would move them (issue 20)."""
+    r = planning.run(ROOT / "scenarios" / "district_plan.yaml", draws=400, seed=11, counterfactual=False)
+    o = r.outcomes()
+    end = r.district_rates()[:, -1]
+    assert o["poverty_rate_end_mean_mcse"] == pytest.approx(end.std(ddof=1) / np.sqrt(400))
+    p = o["prob_below_target"]
+    assert o["prob_below_target_mcse"] == pytest.approx(np.sqrt(p * (1 - p) / 400))
+    # and they mean what they say: means of independent seeds scatter by about that much
+    means = [planning.run(ROOT / "scenarios" / "district_plan.yaml", draws=100, seed=s,
+                          counterfactual=False).outcomes()["poverty_rate_end_mean"] for s in range(20, 32)]
+    spread = float(np.std(means, ddof=1))
+    assert 0.5 * 2 * o["poverty_rate_end_mean_mcse"] < spread < 2.0 * 2 * o["poverty_rate_end_mean_mcse"]

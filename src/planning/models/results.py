@@ -209,6 +209,8 @@ class Result:
         year; first_year_target_met: first year whose mean rate is below the target (None if
         never); households_lifted: mean fewer poor households at the end than with no
         programme money (same draws); cost_per_household_lifted: total spending / that.
+        ``*_mcse``: the Monte Carlo standard error of the end-year mean rate (s / √n) and of the
+        probability (√(p(1 − p)/n)): how much these two numbers would move with another seed.
         """
         r = self.district_rates()
         end = r[:, -1]
@@ -229,7 +231,9 @@ class Result:
             "end_year": self.years[-1],
             "target_rate": self.plan.target_rate,
             "prob_below_target": float((end < self.plan.target_rate).mean()),
+            "prob_below_target_mcse": _mcse_share(float((end < self.plan.target_rate).mean()), end.size),
             "poverty_rate_end_mean": float(end.mean()),
+            "poverty_rate_end_mean_mcse": float(end.std(ddof=1) / np.sqrt(end.size)) if end.size > 1 else None,
             "poverty_rate_end_p05": float(np.percentile(end, 5)),
             "poverty_rate_end_p95": float(np.percentile(end, 95)),
             "near_poor_rate_end_mean": float(self.district_rates("near_poor")[:, -1].mean()),
@@ -293,6 +297,11 @@ class Result:
         """
         return write_result_folder(out_dir, self.files(), command="run", manifest=self.manifest(extra_manifest),
                                    overwrite=overwrite)
+
+
+def _mcse_share(p: float, n: int) -> float | None:
+    """Monte Carlo standard error of a share ``p`` of ``n`` independent draws."""
+    return float(np.sqrt(p * (1.0 - p) / n)) if n > 1 else None
 
 
 def _level_order(s: pd.Series) -> pd.Series:
