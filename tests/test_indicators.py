@@ -76,10 +76,12 @@ def test_more_water_money_lowers_the_water_deprivation_and_the_poverty_rate(plan
 def test_the_ledger_starts_from_the_synthetic_households_profile():
     prep = prepare(ROOT / "scenarios" / "no_new_programmes.yaml", draws=4, seed=1)
     hh = baseline_households(prep)
-    prof = start_profiles(hh)
-    setup = ledger_setup(prep, hh)
+    prof = ledger_setup(prep, hh).profiles
+    np.testing.assert_array_equal(prof.deprived1, start_profiles(hh).deprived1)
     # the start shares the ledger implies are the households' own deprivation rates
-    share = setup.start_deprived[:, None] * prof.deprived1 + (1 - setup.start_deprived[:, None]) * prof.deprived0
+    d = prof.deprived_share[:, None]
+    share = d * prof.deprived1 + (1 - d) * prof.deprived0
+    np.testing.assert_allclose(prof.shares(), share)
     bits = hh.bits.astype(np.int64)
     for j, ind in enumerate(prof.indicators):
         own = np.bincount(hh.unit, weights=((bits >> j) & 1).astype(float)) / np.bincount(hh.unit)

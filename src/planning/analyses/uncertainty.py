@@ -1,8 +1,9 @@
 """Uncertainty analysis: Latin hypercube over every uncertain assumption, in EMA Workbench terms.
 
 * **Uncertainties**: every uncertain entry of the programme book and of the engine parameters
-  (triangular distributions), sampled by Latin hypercube (``scipy.stats.qmc``); the random
-  bad years add one derived uncertainty, ``shocks.bad_years`` (their number in a draw).
+  (triangular distributions), sampled by Latin hypercube (one stratified column per parameter,
+  models/sampling.py); the random bad years add one derived uncertainty,
+  ``shocks.bad_years`` (their number in a draw).
 * **Levers**: the scenario's budget and allocation, held fixed here.
 * **Outcomes**: the poverty rate per unit and year; the district rate in the end year.
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from planning.basics.i18n import Lang, label
+from planning.basics.numbers import fmt_number, fmt_pct
 from planning.basics.tables import kind_table
 from planning.models.results import Result
 from planning.stores.programmes import ProgrammeBook
@@ -53,8 +54,6 @@ def indicator_table(result: Result, lang: Lang = "vi", level: str = "district", 
     for y in result.years:
         cols.append((str(y), "rate", wide.get(y, pd.Series(np.nan, index=order)).to_numpy(float)))
     lo, hi = last["share_deprived_p05"].to_numpy(float), last["share_deprived_p95"].to_numpy(float)
-    from planning.basics.numbers import fmt_pct
-
     cols.append((label("range_90_end", lang), "text",
                  ["" if np.isnan(a) else f"{fmt_pct(a, lang, 1)}–{fmt_pct(b, lang, 1)}" for a, b in zip(lo, hi, strict=True)]))
     cols.append((label("change_pp", lang), "pp", ((wide[end] - first) * 100.0).to_numpy(float)))
@@ -115,16 +114,10 @@ def stream_value_table(values: pd.DataFrame, lang: Lang = "vi", top: int | None 
     rows = rows[:top] if top else rows
     return kind_table([
         (label("component", lang), "text", [r[1] for r in rows]),
-        (label("lifted_per_bn", lang), "text", [_num(r[2], lang) for r in rows]),
-        (label("rate_change_per_bn", lang), "text", [_num(r[3], lang, 3) for r in rows]),
+        (label("lifted_per_bn", lang), "text", [fmt_number(r[2], lang, 2) for r in rows]),
+        (label("rate_change_per_bn", lang), "text", [fmt_number(r[3], lang, 3) for r in rows]),
         (label("streams_paying", lang), "text", [r[4] for r in rows]),
     ], index=[r[0] for r in rows])
-
-
-def _num(x: float, lang: Lang, digits: int = 2) -> str:
-    from planning.basics.numbers import fmt_number
-
-    return fmt_number(x, lang, digits)
 
 
 def stream_section_html(scenario: str | Path | dict | LoadedScenario, lang: Lang = "vi", *,

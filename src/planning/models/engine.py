@@ -60,8 +60,9 @@ def project(inputs: EngineInputs, draws: Draws, *, outputs: tuple[str, ...] = OU
     With ``decompose``, the poor of each year are also split by history (``DECOMPOSITION``):
     poor since the start and never reached by a programme, poor since the start though
     reached, fallen back after escaping, newly poor, and made poor by a change of standard.
-    ``ledger`` ([year, unit, draw, 1 + 2 × components], filled in place) receives what the
-    deprivation ledger by indicator needs (:mod:`planning.models.indicators`).
+    ``ledger`` ([year, unit, draw, 6 + 3 × components], filled in place) receives what the
+    deprivation ledger by indicator needs (:mod:`planning.models.indicators`; the layout is in
+    the kernel's docstring).
     """
     known = OUTPUTS + (DECOMPOSITION if decompose else ())
     unknown = set(outputs) - set(known)

@@ -2,28 +2,20 @@
 
 The commune engine carries one flag per household (multiply deprived or not, docs/model.md §2);
 the household microsimulation carries one bit per indicator. To report how many households
-are deprived in each indicator (``deprivations.csv``), the engine keeps a ledger per unit and
-draw (docs/model.md §4b):
-
-    deprived_j(t) = D(t) · a1_j + (H(t) − D(t)) · a0_j − R_j(t)
-
-* D(t): households multiply deprived at the review of year t (from the engine), H(t) all;
-* a1_j, a0_j: the share deprived in indicator j among the multiply deprived and among the
-  others at the start, read off the synthetic households of the baseline (the microsimulation's
-  population, docs/microsim.md), so that both engines start from the same indicator profile;
-* R_j(t): deprivations in j that programmes removed, carried forward (growing with the number
-  of households, as new households resemble existing ones):
-  R_j(t) = R_j(t − 1) · H(t)/H(t − 1) + Σ_k [r_k(t) · w_kj + l_k(t) · v_kj], where r_k are the
-  reached households below the cut-off from which component k removes what it acts on (its
-  deprivation effect) and l_k the poor it lifts below the cut-off; w_kj = 1 when j is the
-  indicator that makes a household eligible for k (only households deprived in it are reached),
-  a0_j for the other indicators k acts on, 0 else; v_kj = a0_j for the indicators k acts on
-  (the ledger would otherwise count the lifted household with the profile a0).
-
-The profiles a1, a0 stay at the start's: households that fall below the cut-off keep more
-deprivations than a0 says and those that reach it fewer than a1 says; the two errors partly
-cancel. ``tests/test_indicators.py`` checks the ledger against the microsimulation, which
-follows every household's bits, within 1 percentage point per indicator.
+are deprived in each indicator (``deprivations.csv``), the engine keeps, per unit and draw,
+three pools of households (docs/model.md §4b): the multiply deprived, the others that are
+near-poor or newly escaped (whom programmes reach), and the rest. Each pool holds its count and
+the households deprived in each indicator of every standard. The pools start from the synthetic
+households of the baseline (the microsimulation's population), so that both engines start from
+the same indicator profile, and move each year with the flows the engine's kernel reports
+(``engine.project(..., ledger=...)``), by the microsimulation's rules applied to each pool's
+average profile: households that stop being multiply deprived lose deprivations until fewer
+than the cut-off (those the programmes reaching them act on first), those that become so gain
+deprivations in proportion to the poor's profile, a change of standard re-reads every
+household's deprivations to agree with its carried flag, and a component removes what it acts
+on from the reached households below the cut-off. At each review the pools are rescaled to the
+engine's counts. ``tests/test_indicators.py`` checks the ledger against the microsimulation,
+which follows every household's bits, within 1 percentage point per indicator.
 """
 
 from __future__ import annotations
@@ -33,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from planning.models.microsim_population import Households, standard_mask
+from planning.models.microsim_population import Households, gain_weights
 from planning.stores.standards import Standard, load_standard
 
 if TYPE_CHECKING:
@@ -55,18 +47,20 @@ class StartProfiles:
     listed0: np.ndarray  # [unit, indicator]
     other0: np.ndarray  # [unit, indicator]
     listed_share: np.ndarray  # [unit]
+    deprived_share: np.ndarray  # [unit] share multiply deprived
+
+    def shares(self) -> np.ndarray:
+        """[unit, indicator] share of all households deprived in each indicator at the start."""
+        d = self.deprived_share[:, None]
+        return d * self.deprived1 + (1.0 - d) * self.deprived0
 
 
 def start_profiles(hh: Households) -> StartProfiles:
     """The profiles of ``hh`` under its own standard (multiply deprived: at least the standard's
     minimum count of its indicators)."""
     std = load_standard(hh.standard, hh.data_dir)
-    mask = np.int64(standard_mask(std, hh.indicators))
     bits = hh.bits.astype(np.int64)
-    count = np.zeros(hh.n, dtype=np.int64)
-    for j in range(len(hh.indicators)):
-        count += ((bits & mask) >> j) & 1
-    flag = count >= std.poor_min_deprivations
+    flag = hh.multiply_deprived(std)
     listed = ~flag & (hh.status(std) <= 2)  # near-poor or newly escaped (microsim_population codes)
     U, J = hh.units.n, len(hh.indicators)
     unit = hh.unit.astype(np.int64)
@@ -79,8 +73,10 @@ def start_profiles(hh: Households) -> StartProfiles:
             num = np.bincount(unit[sel], weights=has[sel], minlength=U)
             prof[g][:, j] = np.divide(num, den[g], out=np.zeros(U), where=den[g] > 0)
     share = np.divide(den["l0"], den["d0"], out=np.zeros(U), where=den["d0"] > 0)
+    all_ = den["d1"] + den["d0"]
+    deprived = np.divide(den["d1"], all_, out=np.zeros(U), where=all_ > 0)
     return StartProfiles(indicators=tuple(hh.indicators), deprived1=prof["d1"], deprived0=prof["d0"],
-                         listed0=prof["l0"], other0=prof["o0"], listed_share=share)
+                         listed0=prof["l0"], other0=prof["o0"], listed_share=share, deprived_share=deprived)
 
 
 def _gain(p: np.ndarray, mask: np.ndarray, k: int, weights: np.ndarray) -> np.ndarray:
@@ -148,7 +144,6 @@ class LedgerSetup:
     """What the ledger needs besides the engine's outputs (module docstring)."""
 
     profiles: StartProfiles
-    start_deprived: np.ndarray  # [unit] share multiply deprived at the start
     masks: np.ndarray  # [year, indicator] 1 for the indicators of the standard in force
     kmins: np.ndarray  # [year] deprivations that make a household multiply deprived
     switch: list[tuple[np.ndarray, np.ndarray] | None]  # per year: (adj0, adj1) at a change of standard
@@ -165,7 +160,7 @@ def ledger_counts(setup: LedgerSetup, households: np.ndarray, ledger: np.ndarray
     D, C, Y = households.shape
     pr = setup.profiles
     H0 = households[:, :, 0]
-    n1 = np.broadcast_to(setup.start_deprived[None, :], (D, C)) * H0
+    n1 = np.broadcast_to(pr.deprived_share[None, :], (D, C)) * H0
     nL = (H0 - n1) * pr.listed_share[None, :]
     nO = H0 - n1 - nL
     M1 = n1[..., None] * pr.deprived1[None]
@@ -269,31 +264,20 @@ def ledger_counts(setup: LedgerSetup, households: np.ndarray, ledger: np.ndarray
 
 def ledger_setup(prep: Prepared, hh: Households) -> LedgerSetup:
     """The ledger's setup for a prepared scenario, started from the synthetic households ``hh``."""
-    from planning.stores.standards import load_standard as _load
-
     ddir = prep.loaded.baseline_dir
     profiles = start_profiles(hh)
     ind = profiles.indicators
-    base = _load(hh.standard, ddir)
-    stds = [_load(s, ddir) for s in prep.standards]
+    base = load_standard(hh.standard, ddir)
+    stds = [load_standard(s, ddir) for s in prep.standards]
     prev = [base, *stds[:-1]]
-    bits = hh.bits.astype(np.int64)
-    flag = hh.multiply_deprived(base)
-    unit = hh.unit.astype(np.int64)
-    U = hh.units.n
-    den = np.bincount(unit, minlength=U)
-    start_deprived = np.divide(np.bincount(unit, weights=flag.astype(float), minlength=U), den,
-                               out=np.zeros(U), where=den > 0)
-    poor = hh.status(base) == 0
-    w = np.array([((bits[poor] >> j) & 1).mean() if poor.any() else 0.3 for j in range(len(ind))])
-    weights = np.maximum(w, 0.02)  # as the microsimulation's profile of deprivations gained
+    weights = gain_weights(hh, base)  # the microsimulation's profile of deprivations gained
     masks = np.array([[1.0 if i in s.indicator_ids else 0.0 for i in ind] for s in stds])
     switch = [switch_adjustments(hh, a, b, weights) if a.id != b.id else None for a, b in zip(prev, stds, strict=True)]
     comps = prep.book.components
     eligible = np.array([ind.index(c.max_coverage_indicator) if c.max_coverage_indicator in ind else -1
                          for c in comps], dtype=np.int64)
     acts = np.array([[1.0 if i in c.acts_on else 0.0 for i in ind] for c in comps])
-    return LedgerSetup(profiles=profiles, start_deprived=start_deprived, masks=masks,
+    return LedgerSetup(profiles=profiles, masks=masks,
                        kmins=np.array([s.poor_min_deprivations for s in stds]), switch=switch, weights=weights,
                        eligible=eligible, acts=acts)
 

@@ -39,6 +39,7 @@ from planning.models.microsim_population import (
     O,
     P,
     bits_of,
+    gain_weights,
     households_from_review,
     indicator_universe,
     standard_mask,
@@ -161,8 +162,6 @@ def _setup(prep: Prepared, hh: Households, growth_max: float) -> _Setup:
         out[slots] = np.asarray(v)[order]
         return out
 
-    poor_bits = hh.bits[status == P]
-    w = np.array([((poor_bits >> j) & 1).mean() if poor_bits.size else 0.3 for j in range(len(ind))])
     comps = prep.book.components
     return _Setup(
         hh=hh, years=list(prep.years), std_ids=list(prep.standards),
@@ -172,7 +171,7 @@ def _setup(prep: Prepared, hh: Households, growth_max: float) -> _Setup:
         pkmins=np.array([s.poor_min_deprivations for s in prev], dtype=np.int64),
         ratio=ratio, lines=lines, start=start, n0=n0.astype(np.int64), room=room,
         x0=place(x, np.float64), bits0=place(hh.bits, np.uint16), status0=place(status, np.uint8),
-        esc0=place(esc, np.uint8), members0=place(hh.members, np.uint8), weights=np.maximum(w, 0.02),
+        esc0=place(esc, np.uint8), members0=place(hh.members, np.uint8), weights=gain_weights(hh, base),
         is_ind=np.array([c.max_coverage_indicator is not None for c in comps]),
         cap_bit=np.array([bits_of([c.max_coverage_indicator], ind) if c.max_coverage_indicator else 0
                           for c in comps], dtype=np.uint16),

@@ -162,7 +162,6 @@ def run(x0, bits0, status0, esc0, members0, start, n0, room, masks, kmins, pmask
         households_switch, amounts, targets, caps, cap_scale, is_ind, cap_bit, remove_bits, per_draw,
         shock, shock_fixed, inv_cost, effects, weights, support, seed, store, treated, spent, bad,
         fin_x, fin_hit, fin_bits, fin_status, fin_esc, fin_members, fin_alive, ind_count):  # pragma: no cover
-
     """Every draw over every year; outputs store[row, draw, unit, year] (engine.OUTPUTS then
     engine.DECOMPOSITION), treated/spent [draw, unit, component, year], bad[draw] households
     whose status disagreed with their (income this year, deprivations) at a review (0

@@ -30,6 +30,7 @@ __all__ = [
     "E", "N", "O", "P",
     "Households",
     "bits_of",
+    "gain_weights",
     "households_from_review",
     "indicator_universe",
     "standard_mask",
@@ -68,6 +69,15 @@ def standard_mask(std: Standard, indicators: tuple[str, ...]) -> np.uint16:
         raise PlanningInputError(std.source_file or std.id, "indicators",
                                  f"indicators among {', '.join(indicators)}", missing[0])
     return np.uint16(sum(1 << indicators.index(i) for i in std.indicator_ids))
+
+
+def gain_weights(hh: Households, standard: Standard) -> np.ndarray:
+    """[indicator] how likely each deprivation is to be the one a household gains when it becomes
+    multiply deprived: the poor's share deprived in it at the start (0.3 each where a population
+    has no poor), at least 0.02 so that every indicator can be gained."""
+    poor_bits = hh.bits[hh.status(standard) == P]
+    w = np.array([((poor_bits >> j) & 1).mean() if poor_bits.size else 0.3 for j in range(len(hh.indicators))])
+    return np.maximum(w, 0.02)
 
 
 def bits_of(ids: tuple[str, ...] | list[str], indicators: tuple[str, ...]) -> np.uint16:

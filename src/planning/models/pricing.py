@@ -16,14 +16,14 @@ than 0.05 percentage points, and is reported as not met. Money is million VND.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from planning.basics.errors import PlanningInputError
 from planning.models.engine import project
-from planning.models.indicators import ledger_counts, ledger_setup
+from planning.models.indicators import LedgerSetup, cached_ledger_setup, ledger_counts
 from planning.stores.standards import load_standard
 from planning.stores.targets import Target, load_targets
 
@@ -86,33 +86,27 @@ def _pattern(prep: Prepared, amounts: np.ndarray, k: int, t: int) -> np.ndarray:
     return np.full(amounts.shape[0], 1.0 / amounts.shape[0])
 
 
-def _start_share(prep: Prepared, setup: Any, j: int) -> float:
+def _start_share(prep: Prepared, setup: LedgerSetup, j: int) -> float:
     """The district's share of households deprived in indicator ``j`` at the baseline."""
-    by_unit = (setup.start_deprived * setup.profiles.deprived1[:, j]
-               + (1 - setup.start_deprived) * setup.profiles.deprived0[:, j])
+    by_unit = setup.profiles.shares()[:, j]
     return float((by_unit * prep.baseline.households).sum() / prep.baseline.households.sum())
 
 
 def baseline_percent(prep: Prepared, target_id: str) -> float:
     """The district's level of a target that measures an indicator, at the baseline (percent),
     as the model starts it (the synthetic households of the baseline)."""
-    from planning.models.microsim import baseline_households
-
     t = _check(prep, {target_id: {}})[target_id]
     assert t.maps_to is not None and t.maps_to.indicator is not None
-    setup = ledger_setup(prep, baseline_households(prep))
+    setup = cached_ledger_setup(prep)
     return t.maps_to.percent_from_deprived(_start_share(prep, setup, setup.profiles.indicators.index(t.maps_to.indicator)))
 
 
 def price_target_paths(prep: Prepared, paths: dict[str, dict[int, float]], *,
                        draws: int = PRICING_DRAWS) -> PricedPaths:
     """The money that meets each target path (module docstring), targets in the order given."""
-    from planning.models.microsim import baseline_households
-
     targets = _check(prep, paths)
     years = prep.years
-    hh = baseline_households(prep)
-    setup = ledger_setup(prep, hh)
+    setup = cached_ledger_setup(prep)
     inputs = prep.engine_inputs()
     d = prep.engine_draws()
     d = d.take(slice(0, min(draws, d.n)))

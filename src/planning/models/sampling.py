@@ -6,7 +6,6 @@ import zlib
 from typing import Literal
 
 import numpy as np
-from scipy.stats import qmc
 
 from planning.basics.errors import PlanningInputError
 from planning.stores.distributions import Triangular
@@ -14,20 +13,12 @@ from planning.stores.distributions import Triangular
 Method = Literal["random", "lhs", "mode"]
 
 
-def uniforms(n_params: int, draws: int, seed: int, method: Method = "random") -> np.ndarray:
-    """[draws, n_params] probabilities in (0, 1); identical for identical arguments."""
+def _check(draws: int, method: str) -> None:
     if draws < 1:
         raise PlanningInputError("<run>", "draws", "at least 1 Monte Carlo draw", draws,
                                  message_vi="số lần mô phỏng phải ít nhất là 1")
-    if method == "mode":
-        return np.full((draws, n_params), np.nan)
-    if method == "lhs":
-        if n_params == 0:
-            return np.empty((draws, 0))
-        return qmc.LatinHypercube(d=n_params, rng=np.random.default_rng(seed)).random(draws)
-    if method == "random":
-        return np.random.default_rng(seed).random((draws, n_params))
-    raise PlanningInputError("<run>", "sampling", "'random', 'lhs' or 'mode'", method)
+    if method not in ("random", "lhs", "mode"):
+        raise PlanningInputError("<run>", "sampling", "'random', 'lhs' or 'mode'", method)
 
 
 def _name_seed(seed: int, name: str) -> list[int]:
@@ -46,7 +37,7 @@ def sample(distributions: dict[str, Triangular], draws: int, seed: int,
     ``lhs`` each name's column is stratified on its own (one random permutation per name),
     which is a Latin hypercube over all of them.
     """
-    uniforms(0, draws, seed, method)  # the same checks of draws and method as every caller's
+    _check(draws, method)
     out = {}
     for name in sorted(distributions):
         dist = distributions[name]
