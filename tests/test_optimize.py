@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import planning
+from planning.analyses.constraints import random_allocations
 from planning.analyses.optimize import (
     BUILTIN_RULES,
     OPTIMUM,
@@ -20,6 +21,7 @@ from planning.analyses.optimize import (
 )
 from planning.basics.errors import PlanningInputError
 from planning.frontends.cli import main as cli_main
+from planning.models.engine import project
 from planning.models.runner import prepare
 from planning.stores.baseline import synthetic_baseline
 
@@ -43,6 +45,24 @@ def test_optimum_never_worse_than_any_builtin_rule(name):
     nw = planning.run_prepared(o.prep, amounts=rule_amounts(o.prep, "need_weighted"), counterfactual=False)
     row = o.comparison().set_index("allocation").loc["need_weighted"]
     assert row["poverty_rate_end_mean"] == pytest.approx(nw.outcomes()["poverty_rate_end_mean"], rel=1e-12)
+
+
+def test_optimum_never_worse_than_100_random_allocations(plan_opt):
+    prep = plan_opt.prep
+    budget = prep.amounts.sum(axis=0)
+    rand = random_allocations(prep, 100, seed=5)
+    for a in rand[:5]:  # the yardstick keeps the budget of every year
+        np.testing.assert_allclose(a.sum(axis=(0, 1)), budget.sum(axis=0), rtol=1e-9)
+        assert (a >= 0).all()
+    assert np.std([a[:, 0].sum() for a in rand]) > 0  # they differ from each other
+    rates = []
+    for a in rand:
+        r = project(prep.engine_inputs(a), prep.engine_draws(), outputs=("poor", "households"))
+        rates.append(float((r["poor"][:, :, -1].sum(1) / r["households"][:, :, -1].sum(1)).mean()))
+    best = plan_opt.objective_value(OPTIMUM)
+    assert best <= min(rates)
+    # the yardstick is not trivial: the random allocations spread over a range of outcomes
+    assert max(rates) - min(rates) > 0.001
 
 
 def test_max_probability_never_worse_than_rules():

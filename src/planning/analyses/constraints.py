@@ -300,3 +300,21 @@ def _project_feasible(pb: _Problem, z0: np.ndarray, source: str) -> np.ndarray:
             res.message,
             message_vi="các ràng buộc mâu thuẫn nhau (sàn vượt trần hoặc vượt ngân sách năm)")
     return res.x[:n].reshape(U, J)
+
+
+def random_allocations(prep: Prepared, n: int, *, seed: int, constraints: Constraints | None = None,
+                       budget: np.ndarray | None = None) -> list[np.ndarray]:
+    """``n`` random allocations of ``budget`` (default: the scenario's) that keep the
+    constraints: exponential weights on every eligible commune × component, moved to the
+    nearest feasible allocation. The optimiser's yardstick beside the built-in rules
+    (benchmarks/bench_optimize.py, tests/test_optimize.py); [unit, component, year] each."""
+    cons = constraints or Constraints()
+    budget = prep.amounts.sum(axis=0) if budget is None else budget
+    pb = _build_problem(prep, budget, cons)
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        z = rng.exponential(size=pb.shape) * pb.scale[None, :] * (pb.hi > 0)
+        z *= float(budget.sum()) / max(float(pb.amounts(z).sum()), 1e-300)
+        out.append(pb.amounts(_project_feasible(pb, np.minimum(z, pb.hi), prep.loaded.source)))
+    return out
