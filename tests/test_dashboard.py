@@ -316,6 +316,30 @@ def test_what_it_takes_button_answers_for_the_sliders(dash: Dashboard) -> None:
     assert dash.target.curve.set_index("budget_scale").loc[1.0, "rate_2030_mean"] < plan
 
 
+def test_optimise_button_answers_with_a_progress_bar(dash: Dashboard) -> None:
+    dash.language.value = "vi"
+    ticks: list[int] = []
+    dash.optimiser.progress.observe(lambda ch: ticks.append(ch["new"]), names="value")
+    dash.optimiser.button.click()
+    opt = dash.optimiser.last
+    assert opt is not None and ticks and max(ticks) >= 1  # the bar moved while it searched
+    assert dash.optimiser.progress.layout.visibility == "hidden"  # and is put away after
+    comp = opt.comparison().set_index("allocation")
+    # the optimum spends the sliders' money and does no worse than the sliders' allocation
+    sc = dash.scenario_dict()
+    amounts = dash._amounts(sc, dash._prepared(sc))
+    best = next(c for c in opt.candidates if c.name == "optimum").amounts
+    np.testing.assert_allclose(best.sum(axis=(0, 1)), amounts.sum(axis=(0, 1)), rtol=1e-6)
+    assert comp.loc["optimum", "poverty_rate_end_mean"] <= dash.result.outcomes()["poverty_rate_end_mean"] + 1e-12
+    text = dash.optimiser.text.value
+    assert text.startswith("<p>Phân bổ tối ưu") and "%" in text and "," in text
+    assert "Phân bổ tối ưu (triệu đồng)" in dash.optimiser.table.value
+    dash.language.value = "en"
+    assert dash.optimiser.text.value.startswith("<p>The same money allocated optimally")
+    assert "Optimised allocation (million VND)" in dash.optimiser.table.value
+    dash.language.value = "vi"
+
+
 # ------------------------------------------------------------------- streams and indicators (issue 19)
 WHOLE = PLAN.with_name("whole_plan.yaml")
 

@@ -21,27 +21,51 @@ def answer():
     return what_it_takes(PLAN, draws=300)
 
 
+
+
 def test_cost_curve_spans_0_to_100_times_and_is_monotone_in_money(answer):
     c = answer.curve
     assert len(c) >= 15 and c["budget_scale"].iloc[0] == 0 and c["budget_scale"].iloc[-1] >= 50
-    assert list(c.columns[:9]) == ["budget_scale", "total_budget", "rule", "rate_2030_mean", "rate_2030_p05",
+    assert list(c.columns[:9]) == ["budget_scale", "total_budget", "allocation", "rate_2030_mean", "rate_2030_p05",
                                    "rate_2030_p95", "p_below_target", "households_lifted",
                                    "marginal_cost_per_household"]
-    assert (np.diff(c["rate_2030_mean"]) <= 1e-9).all()
+    # the answers are optimised on a few draws and kept when better on all (chance first), so
+    # the mean may wobble by sampling noise; the chance never falls (the level below's answer,
+    # scaled up, is always a candidate)
+    assert (np.diff(c["rate_2030_mean"]) <= 2e-4).all()
+    assert (np.diff(c["rule_rate_2030_mean"]) <= 1e-9).all()
     assert (np.diff(c["p_below_target"]) >= -1e-9).all()
     assert (np.diff(c["households_lifted"]) >= -1e-6).all()
     assert (c["rate_2030_p05"] <= c["rate_2030_mean"]).all() and (c["rate_2030_mean"] <= c["rate_2030_p95"]).all()
     assert c.loc[0, "households_lifted"] == 0
     assert set(c["rule"]) <= {"scenario", "equal", "per_poor_household", "need_weighted"}
+    assert set(c["allocation"]) <= {"optimum", "scenario", "equal", "per_poor_household", "need_weighted"}
 
 
-def test_cost_curve_rows_equal_a_fresh_run_of_the_chosen_rule_on_every_draw(answer):
+def test_optimised_curve_is_never_worse_than_the_best_rule(answer):
+    c = answer.curve
+    assert (c["p_below_target"] >= c["rule_p_below_target"]).all()
+    same_chance = c["p_below_target"] == c["rule_p_below_target"]
+    assert (c.loc[same_chance, "rate_2030_mean"] <= c.loc[same_chance, "rule_rate_2030_mean"] + 1e-12).all()
+    # and the optimisation is worth it: at the plan's budget it lowers the 2030 rate
+    plan = c.set_index("budget_scale").loc[1.0]
+    assert plan["allocation"] == "optimum" and plan["rate_2030_mean"] < plan["rule_rate_2030_mean"] - 0.001
+
+
+def test_cost_curve_rows_equal_a_fresh_run_of_their_allocation_on_every_draw(answer):
     """The curve reuses the selection draws of the chosen rule and the no-money run (each
-    draw's result depends on that draw alone); a full run of the chosen rule gives the same."""
+    draw's result depends on that draw alone); a full run of the chosen rule, and of the
+    allocation each level answers with, gives the same."""
     ev = _Evaluator(answer.prep)
     zero_poor = ev.end(np.zeros_like(answer.prep.amounts))[0].sum(axis=1)
     for _, row in answer.curve.iloc[[0, 4, 11]].iterrows():
         poor, hh = ev.end(ev.amounts(row["rule"], row["budget_scale"]))
+        rate = poor.sum(axis=1) / hh.sum(axis=1)
+        assert row["rule_rate_2030_mean"] == pytest.approx(rate.mean(), rel=1e-12)
+        assert row["rule_p_below_target"] == pytest.approx((rate < answer.target).mean(), abs=1e-12)
+        alloc, amounts = answer.level_amounts[row["budget_scale"]]
+        assert alloc == row["allocation"]
+        poor, hh = ev.end(amounts)
         rate = poor.sum(axis=1) / hh.sum(axis=1)
         assert row["rate_2030_mean"] == pytest.approx(rate.mean(), rel=1e-12)
         assert row["p_below_target"] == pytest.approx((rate < answer.target).mean(), abs=1e-12)
@@ -67,12 +91,23 @@ def test_smallest_budgets_bracket_the_probability(answer):
         if not row["reached"]:
             assert (answer.curve["p_below_target"] < p).all()
             continue
-        k, rule = float(row["budget_scale"]), str(row["rule"])
+        k, rule = float(row["budget_scale_rule"]), str(row["rule"])
         poor, hh = ev.end(ev.amounts(rule, k))
         assert (poor.sum(axis=1) / hh.sum(axis=1) < target).mean() >= p
         poor, hh = ev.end(ev.amounts(rule, k * 0.9))
         assert (poor.sum(axis=1) / hh.sum(axis=1) < target).mean() < p + 0.05
-        assert row["total_budget"] == pytest.approx(k * answer.prep.amounts.sum())
+        assert row["total_budget_rule"] == pytest.approx(k * answer.prep.amounts.sum())
+        # the optimised answer: never above the rule's, and its allocation (written out) spends
+        # that budget and reaches the chance on every draw
+        assert row["budget_scale"] <= k
+        assert row["total_budget"] == pytest.approx(float(row["budget_scale"]) * answer.prep.amounts.sum())
+        a = answer.allocations[answer.allocations["probability"] == p]
+        assert a["amount"].sum() == pytest.approx(row["total_budget"], rel=1e-3)
+        amounts = answer.threshold_amounts[p]
+        poor, hh = ev.end(amounts)
+        assert (poor.sum(axis=1) / hh.sum(axis=1) < target).mean() >= p
+    reached = th[th["reached"]]
+    assert len(reached) and (reached["budget_scale"] < reached["budget_scale_rule"]).any()
 
 
 def test_breakeven_lists_every_key_assumption(answer):
@@ -96,7 +131,7 @@ def test_decomposition_adds_up_to_the_rate(answer):
     assert d.loc[parts, "rate"].sum() == pytest.approx(d.loc["total", "rate"], rel=1e-9)
     assert (d.loc[parts, "rate"] >= 0).all() and d.loc["poor_switch", "rate"] > 0
     plan = answer.curve.set_index("budget_scale").loc[1.0, "rate_2030_mean"]
-    assert d.loc["total", "rate"] == pytest.approx(plan, abs=2e-3)  # same money, all draws vs the curve's
+    assert d.loc["total", "rate"] == pytest.approx(plan, rel=1e-9)  # the same allocation and draws
 
 
 def test_communes_each_have_an_answer(answer):
@@ -133,6 +168,7 @@ def test_cli_target_writes_every_file(tmp_path, capsys):
     assert rc == 0
     out = tmp_path / "t"
     for name in ("cost_curve.csv", "thresholds.csv", "breakeven.csv", "decomposition.csv", "communes.csv",
+                 "threshold_allocations.csv",
                  "what_it_takes.md", "cost_curve.png", "manifest.json"):
         assert (out / name).exists(), name
     cc = pd.read_csv(out / "cost_curve.csv")

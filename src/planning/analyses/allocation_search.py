@@ -13,6 +13,7 @@ Money is million VND; rates and probabilities are shares in [0, 1].
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -28,6 +29,7 @@ from planning.analyses.constraints import (
     _build_problem,
     _Problem,
     _project_feasible,
+    default_constraints,
     rule_amounts,
 )
 from planning.models.engine import Draws, EngineInputs, project
@@ -62,6 +64,8 @@ class Settings:
     chunk_cells: int = 400_000
     resolution: float = 1e-3  # amounts are rounded to this many million VND (1,000 VND)
     offsets: tuple[float, ...] = (-1.0, 1.0)
+    #: called after each iteration with (iteration, max_iter): a front end's progress bar
+    progress: Callable[[int, int], None] | None = field(default=None, compare=False, repr=False)
 
 
 # ------------------------------------------------------------------------------------------
@@ -329,6 +333,8 @@ def _search(pb: _Problem, ev: _Evaluator, goal: _Goal, z0: np.ndarray, settings:
             stalls += 1
         else:
             stalls = 0
+        if settings.progress is not None:
+            settings.progress(it, settings.max_iter)
         if rho < settings.rho_min or stalls >= 3:
             break
     return z
@@ -444,6 +450,26 @@ def _solve(prep: Prepared, budget: np.ndarray, kind: str, target: float, tau: fl
     tr["search_draws"] = ev.D
     tr["engine_cells"] = ev.cells
     return _Solved(amounts=opt.amounts, candidates=[opt, *cands], trace=tr, chosen=chosen), tau
+
+
+def optimise_from(prep: Prepared, budget: np.ndarray, start: np.ndarray, *, kind: str, target: float,
+                  tau: float, cons: Constraints | None = None, settings: Settings | None = None
+                  ) -> np.ndarray:
+    """The search alone, from ``start`` (amounts [unit, component, year] spending ``budget``):
+    the optimised amounts, rounded as :func:`_solve` rounds them. No comparison with the rules
+    on all draws: the caller compares (the cost curve of ``planning target`` warm-starts each
+    budget level from the optimum of the level below and keeps the better of it and the best
+    rule on all draws)."""
+    cons = cons or default_constraints(prep)
+    settings = settings or Settings()
+    pb = _build_problem(prep, budget, cons)
+    z0 = pb.to_z(start)
+    if z0 is None or pb.violation(z0) > 1e-6 * max(float(budget.sum()), 1.0):
+        z0 = _project_feasible(pb, np.clip(z0 if z0 is not None else pb.lo, pb.lo, pb.hi), prep.loaded.source)
+    ev = _Evaluator(prep, min(settings.search_draws or prep.draws, prep.draws), settings)
+    goal = _Goal(kind=kind, households=ev.households, target=target, tau=tau)
+    z = _search(pb, ev, goal, z0, settings, _Trace())
+    return np.maximum(np.round(pb.amounts(z) / settings.resolution) * settings.resolution, 0.0)
 
 
 def _min_cost(prep: Prepared, budget0: np.ndarray, target: float, probability: float, cons: Constraints,

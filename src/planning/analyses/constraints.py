@@ -71,6 +71,19 @@ class Constraints:
             raise PlanningInputError(source, "unit_ceiling_share", "a share in (0, 1]", self.unit_ceiling_share)
 
 
+def default_constraints(prep: Prepared) -> Constraints:
+    """The constraints an optimisation of ``prep`` gets when none are given: the defaults, and
+    for a scenario whose money comes in streams (``streams:``) each component's yearly total
+    kept as the streams give it. A stream may pay only for its own components (policy credit
+    cannot become a road), and the search moves money between components freely within the
+    multiples, so with streams it moves money only between communes (docs/model.md §11)."""
+    from planning.stores.allocation import scenario_streams
+
+    if scenario_streams(prep.loaded, prep.book):
+        return Constraints(component_floor=1.0, component_ceiling=1.0)
+    return Constraints()
+
+
 def load_constraints(path: str | os.PathLike[str]) -> Constraints:
     """Read :class:`Constraints` from a YAML mapping of its fields (unknown keys are errors)."""
     from planning.basics.yamlio import read_yaml
@@ -308,7 +321,7 @@ def random_allocations(prep: Prepared, n: int, *, seed: int, constraints: Constr
     constraints: exponential weights on every eligible commune × component, moved to the
     nearest feasible allocation. The optimiser's yardstick beside the built-in rules
     (benchmarks/bench_optimize.py, tests/test_optimize.py); [unit, component, year] each."""
-    cons = constraints or Constraints()
+    cons = constraints or default_constraints(prep)
     budget = prep.amounts.sum(axis=0) if budget is None else budget
     pb = _build_problem(prep, budget, cons)
     rng = np.random.default_rng(seed)

@@ -50,7 +50,13 @@ from planning.analyses.allocation_search import (
     _min_cost,
     _solve,
 )
-from planning.analyses.constraints import Constraints, _with_rule, load_constraints, rule_amounts
+from planning.analyses.constraints import (
+    Constraints,
+    _with_rule,
+    default_constraints,
+    load_constraints,
+    rule_amounts,
+)
 from planning.analyses.explanation import ExplanationMixin, _explain, _pct
 from planning.analyses.target import MAX_SCALE
 from planning.basics.errors import PlanningInputError
@@ -235,9 +241,11 @@ def optimize(scenario: str | os.PathLike[str] | dict[str, Any] | Prepared, *,
              objective: Objective = "min-poverty", probability: float = 0.5, target: float | None = None,
              constraints: Constraints | None = None, settings: Settings | None = None,
              draws: int | None = None, seed: int | None = None, max_scale: float = MAX_SCALE,
-             scale_tolerance: float = 0.02, explain: bool = True) -> Optimisation:
+             scale_tolerance: float = 0.02, explain: bool = True, by_year: bool = False) -> Optimisation:
     """Optimise a scenario's allocation (see module docstring).
 
+    ``constraints``: default :func:`~planning.analyses.constraints.default_constraints`;
+    ``by_year``: each year's amounts chosen separately.
     ``target``: district rate to stay below (default: data/plan.yaml, 1 %). ``probability``:
     the required P(rate < target) for ``min-cost``, searched up to ``max_scale`` × the
     scenario's budget (bisection to ``scale_tolerance`` relative).
@@ -246,7 +254,9 @@ def optimize(scenario: str | os.PathLike[str] | dict[str, Any] | Prepared, *,
     if objective not in OBJECTIVES:
         raise PlanningInputError("<optimize>", "--objective", f"one of {', '.join(OBJECTIVES)}", objective)
     prep = scenario if isinstance(scenario, Prepared) else prepare(scenario, draws=draws, seed=seed)
-    cons = constraints or Constraints()
+    cons = constraints or default_constraints(prep)
+    if by_year:
+        cons = replace(cons, by_year=True)
     cons.check(prep.loaded.source)
     settings = settings or Settings()
     target = prep.plan.target_rate if target is None else float(target)

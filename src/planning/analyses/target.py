@@ -3,11 +3,14 @@ each commune.
 
 * **Cost curve**: the scenario's budget scaled from 0× to 100× (``LEVELS``); at each level the
   best of the allocation rules (the scenario's own, equal, per poor household, need-weighted) on
-  a subset of draws, then every draw with it: 2030 rate (mean, 5 %, 95 %), P(rate < target),
+  a subset of draws, then the allocation optimised for P(rate < target), warm-started from the
+  level below (:func:`planning.analyses.allocation_search.optimise_from`); the better of the
+  two on every draw is the level's answer: 2030 rate (mean, 5 %, 95 %), P(rate < target),
   households lifted (fewer poor than with no money, same draws) and the marginal cost per
-  household lifted between consecutive levels.
+  household lifted between consecutive levels; the best rule's rate and chance beside it.
 * **Smallest budgets** with P(< target) ≥ 0.5 and ≥ 0.8 (bisection between the levels that
-  bracket it), or the statement that no level up to the largest reaches it.
+  bracket it), with the optimised allocations and with the best rule, and the allocation at
+  each; or the statement that no level up to the largest reaches it.
 * **Breakeven** of each key assumption: the value at which the plan's own budget would reach
   P(< target) ≥ 0.5 (re-poverty, new poverty, income growth, unit costs, effects, coverage
   limits, size of the 2027 switch), or "not reachable" within the range searched.
@@ -31,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planning.analyses.allocation_search import OPTIMUM, Settings, optimise_from
 from planning.analyses.constraints import rule_amounts
 from planning.analyses.stream_value import COLUMNS as STREAM_COLUMNS
 from planning.analyses.stream_value import stream_values
@@ -45,11 +49,14 @@ from planning.stores.units import DISTRICT
 LEVELS: tuple[float, ...] = (0, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 7.5, 10, 15, 20, 25, 30, 40, 50, 75, 100)
 #: the largest budget multiple the curve (and the optimiser's min-cost search) looks at
 MAX_SCALE = LEVELS[-1]
+ALLOCATION_COLUMNS = ("probability", "unit", "name", "name_en", "component", "amount")
 RULES: tuple[str, ...] = ("scenario", "equal", "per_poor_household", "need_weighted")
 THRESHOLDS = (0.5, 0.8)
 _SELECT_DRAWS = 100
 _BREAKEVEN_DRAWS = 300
-_BISECT = 7
+_BISECT = 6  # halvings between two levels (≤ 1.5× apart): the threshold to within 0.7 %
+#: above this chance at a level, the next levels reuse its optimum scaled instead of searching
+_SETTLED = 0.99
 
 
 # ------------------------------------------------------------------------------------------
@@ -65,6 +72,10 @@ class _Evaluator:
         self.draws = prep.engine_draws()
         self.base_budget = prep.amounts.sum(axis=0)  # [component, year]
         self._rules: dict[str, np.ndarray] = {"scenario": prep.amounts}
+        #: budget multiple → (allocation name, amounts) of each cost-curve level's answer
+        self.optimised: dict[float, tuple[str, np.ndarray]] = {}
+        #: probability → the allocation (amounts) at its smallest budget
+        self.at_threshold: dict[float, np.ndarray] = {}
         for r in RULES[1:]:
             self._rules[r] = rule_amounts(prep, r, self.base_budget)
 
@@ -129,6 +140,12 @@ class WhatItTakes:
     #: value of one more billion VND of each funding stream on each component it may pay for
     #: (analyses/stream_value.py); empty without a stream file
     streams: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=STREAM_COLUMNS))
+    #: the allocation at each smallest budget (probability, unit, component, amount in million VND)
+    allocations: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ALLOCATION_COLUMNS))
+    #: budget multiple → (allocation name, amounts [unit, component, year]) of each level's answer
+    level_amounts: dict[float, tuple[str, np.ndarray]] = field(default_factory=dict)
+    #: probability → amounts at its smallest budget
+    threshold_amounts: dict[float, np.ndarray] = field(default_factory=dict)
 
     @property
     def target(self) -> float:
@@ -156,7 +173,7 @@ class WhatItTakes:
 
     def write(self, out_dir: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
         """cost_curve.csv, thresholds.csv, breakeven.csv, decomposition.csv, communes.csv,
-        unit_probability.csv, streams.csv, what_it_takes.md, cost_curve.png, manifest.json: the result folder
+        unit_probability.csv, streams.csv, threshold_allocations.csv, what_it_takes.md, cost_curve.png, manifest.json: the result folder
         of ``planning target`` (:func:`planning.basics.outputs.write_result_folder`)."""
         import matplotlib
 
@@ -186,6 +203,7 @@ class WhatItTakes:
             "communes.csv": lambda p: self.communes.to_csv(p, index=False, float_format=fmt),
             "unit_probability.csv": lambda p: self.unit_probability.to_csv(p, index=False, float_format=fmt),
             "streams.csv": lambda p: self.streams.to_csv(p, index=False, float_format=fmt),
+            "threshold_allocations.csv": lambda p: self.allocations.to_csv(p, index=False, float_format="%.3f"),
             "what_it_takes.md": lambda p: p.write_text(self.markdown(), encoding="utf-8"),
             "cost_curve.png": chart,
         }
@@ -196,9 +214,33 @@ class WhatItTakes:
 # The analyses
 
 
+def _better(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], target: float) -> bool:
+    """True when run ``a`` (poor, households [draw, unit]) beats ``b``: a higher P(district rate
+    < target), then a lower mean rate."""
+    ra, rb = a[0].sum(axis=1) / a[1].sum(axis=1), b[0].sum(axis=1) / b[1].sum(axis=1)
+    pa, pb = float((ra < target).mean()), float((rb < target).mean())
+    return pa > pb if pa != pb else float(ra.mean()) < float(rb.mean())
+
+
+def _summary(poor: np.ndarray, hh: np.ndarray, target: float) -> dict[str, float]:
+    d = poor.sum(axis=1) / hh.sum(axis=1)
+    return {"rate_2030_mean": float(d.mean()), "rate_2030_p05": float(np.percentile(d, 5)),
+            "rate_2030_p95": float(np.percentile(d, 95)), "p_below_target": float((d < target).mean())}
+
+
 def cost_curve(prep: Prepared, ev: _Evaluator | None = None, levels: tuple[float, ...] = LEVELS,
-               select_draws: int = _SELECT_DRAWS) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The cost curve and P(rate < target) per reported unit and level (see module doc)."""
+               select_draws: int = _SELECT_DRAWS, optimise: bool = True,
+               settings: Settings | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cost curve and P(rate < target) per reported unit and level (see module doc).
+
+    At each level the best allocation rule is found first (``rule`` and the ``rule_*``
+    columns). With ``optimise``, the allocation is then optimised for P(district rate <
+    target) (:func:`planning.analyses.allocation_search.optimise_from`), warm-started from the
+    optimum of the level below scaled to this budget, and the better of the optimum and the
+    best rule on all draws is the level's answer (``allocation``: ``optimum`` or the rule; the
+    columns without prefix). Without it the answer is the best rule. ``ev.optimised`` keeps
+    each level's answer (amounts) for the thresholds.
+    """
     ev = ev or _Evaluator(prep)
     member, ids, kinds = _membership(prep)
     target = prep.plan.target_rate
@@ -210,6 +252,8 @@ def cost_curve(prep: Prepared, ev: _Evaluator | None = None, levels: tuple[float
     total0 = float(prep.amounts.sum())
     rows, probs = [], []
     prev = None
+    warm: tuple[float, np.ndarray] | None = None
+    settings = settings or Settings(max_iter=8)
     for scale in levels:
         rule = "scenario"
         if scale > 0:
@@ -225,18 +269,38 @@ def cost_curve(prep: Prepared, ev: _Evaluator | None = None, levels: tuple[float
                 poor, hh = np.concatenate([poor, more[0]]), np.concatenate([hh, more[1]])
         else:
             poor, hh = zero  # no money is the run without money
+        rule_run = (poor, hh)
+        allocation = rule
+        chosen = ev.amounts(rule, scale)
+        if optimise and scale > 0:
+            d = poor.sum(axis=1) / hh.sum(axis=1)
+            start = warm[1] * (scale / warm[0]) if warm is not None else chosen
+            if warm is not None and rows[-1]["p_below_target"] >= _SETTLED:
+                amounts = start  # the level below already all but certain: its optimum, scaled
+            else:
+                amounts = optimise_from(prep, ev.base_budget * scale, start, kind="max-probability",
+                                        target=target, tau=max(float(np.std(d)), 1e-3), settings=settings)
+            # the level below's answer, scaled, is a candidate too: more money on every line
+            # never raises a draw's rate, so the answers' chances never fall as money grows
+            cands = [amounts] if warm is None else [amounts, start]
+            for a, run in zip(cands, ev.end_many(cands, ev.draws), strict=True):
+                if _better(run, (poor, hh), target):
+                    poor, hh, allocation, chosen = run[0], run[1], OPTIMUM, a
+            warm = (scale, chosen)
+        ev.optimised[scale] = (allocation, chosen)
         rates = _rates(poor, hh, member)
-        d = rates[:, -1]
         lifted = float((zero_poor.sum(axis=1) - poor.sum(axis=1)).mean())
         total = total0 * scale
         marginal = np.nan
         if prev is not None and lifted > prev[1] + 1e-9:
             marginal = (total - prev[0]) / (lifted - prev[1])
-        rows.append({"budget_scale": scale, "total_budget": total, "rule": rule,
-                     "rate_2030_mean": float(d.mean()), "rate_2030_p05": float(np.percentile(d, 5)),
-                     "rate_2030_p95": float(np.percentile(d, 95)), "p_below_target": float((d < target).mean()),
+        rule_cols = _summary(*rule_run, target)
+        rows.append({"budget_scale": scale, "total_budget": total, "allocation": allocation,
+                     **_summary(poor, hh, target),
                      "households_lifted": lifted, "marginal_cost_per_household": marginal,
-                     "average_cost_per_household": total / lifted if lifted > 1e-9 else np.nan})
+                     "average_cost_per_household": total / lifted if lifted > 1e-9 else np.nan,
+                     "rule": rule, "rule_rate_2030_mean": rule_cols["rate_2030_mean"],
+                     "rule_p_below_target": rule_cols["p_below_target"]})
         probs.append((rates < target).mean(axis=0))
         prev = (total, lifted)
     curve = pd.DataFrame(rows)
@@ -246,32 +310,81 @@ def cost_curve(prep: Prepared, ev: _Evaluator | None = None, levels: tuple[float
     return curve, up
 
 
+def _threshold(ev: _Evaluator, curve: pd.DataFrame, prob: float, column: str,
+               at: Any) -> tuple[float, int] | None:
+    """Smallest budget multiple where ``curve[column]`` reaches ``prob``: the bracketing level,
+    then a bisection between it and the level below on ``at(scale, level_index)`` → P."""
+    hit = curve.index[curve[column] >= prob]
+    if len(hit) == 0:
+        return None
+    i = int(hit[0])
+    hi = float(curve.loc[i, "budget_scale"])
+    lo = float(curve.loc[i - 1, "budget_scale"]) if i > 0 else 0.0
+    if i > 0:
+        for _ in range(_BISECT):
+            mid = math.sqrt(lo * hi) if lo > 0 else 0.5 * (lo + hi)  # levels grow geometrically
+            if at(mid, i) >= prob:
+                hi = mid
+            else:
+                lo = mid
+    return hi, i
+
+
 def smallest_budgets(prep: Prepared, curve: pd.DataFrame, ev: _Evaluator | None = None,
                      probabilities: tuple[float, ...] = THRESHOLDS) -> pd.DataFrame:
-    """Smallest budget multiple with P(district rate < target) ≥ each probability."""
+    """Smallest budget multiple with P(district rate < target) ≥ each probability: with the
+    level's answer (``budget_scale``; between levels, the upper level's answer scaled down)
+    and with the best rule alone (``budget_scale_rule``). The answer is never above the
+    rule's: a rule's allocation is one the answer may use."""
     ev = ev or _Evaluator(prep)
     target = prep.plan.target_rate
     total0 = float(prep.amounts.sum())
+
+    def p_of(run: tuple[np.ndarray, np.ndarray]) -> float:
+        return float((run[0].sum(axis=1) / run[1].sum(axis=1) < target).mean())
+
+    seen: dict[tuple[str, float], float] = {}
+
+    def rule_at(scale: float, i: int) -> float:
+        key = (str(curve.loc[i, "rule"]), scale)
+        if key not in seen:
+            seen[key] = p_of(ev.end(ev.amounts(key[0], scale)))
+        return seen[key]
+
+    def amounts_at(scale: float, i: int) -> np.ndarray:
+        level = float(curve.loc[i, "budget_scale"])
+        alloc, amounts = ev.optimised.get(level, (None, None))
+        if alloc is None or alloc != OPTIMUM:
+            return ev.amounts(str(curve.loc[i, "rule"]), scale)
+        return amounts * (scale / level)
+
+    def answer_at(scale: float, i: int) -> float:
+        # the upper level's answer scaled down (the rule's own path is bisected separately and
+        # the smaller of the two thresholds kept)
+        level = float(curve.loc[i, "budget_scale"])
+        alloc, amounts = ev.optimised.get(level, (None, None))
+        if alloc is None or alloc != OPTIMUM:
+            return rule_at(scale, i)
+        return p_of(ev.end(amounts * (scale / level)))
+
     rows = []
     for prob in probabilities:
-        hit = curve.index[curve["p_below_target"] >= prob]
-        if len(hit) == 0:
-            rows.append({"probability": prob, "reached": False, "budget_scale": np.nan, "total_budget": np.nan,
-                         "rule": None, "max_scale_searched": float(curve["budget_scale"].max())})
-            continue
-        i = int(hit[0])
-        hi, rule = float(curve.loc[i, "budget_scale"]), str(curve.loc[i, "rule"])
-        lo = float(curve.loc[i - 1, "budget_scale"]) if i > 0 else 0.0
-        if i > 0:
-            for _ in range(_BISECT):
-                mid = math.sqrt(lo * hi) if lo > 0 else 0.5 * (lo + hi)  # levels grow geometrically
-                poor, hh = ev.end(ev.amounts(rule, mid))
-                if (poor.sum(axis=1) / hh.sum(axis=1) < target).mean() >= prob:
-                    hi = mid
-                else:
-                    lo = mid
-        rows.append({"probability": prob, "reached": True, "budget_scale": hi, "total_budget": hi * total0,
-                     "rule": rule, "max_scale_searched": float(curve["budget_scale"].max())})
+        by_rule = _threshold(ev, curve, prob, "rule_p_below_target", rule_at)
+        answer = _threshold(ev, curve, prob, "p_below_target", answer_at)
+        alloc = None if answer is None else str(curve.loc[answer[1], "allocation"])
+        if answer is not None:
+            ev.at_threshold[prob] = amounts_at(*answer)
+        if by_rule is not None and (answer is None or by_rule[0] < answer[0]):
+            # the curve's levels are estimates on finite draws: keep the guarantee
+            answer, alloc = by_rule, str(curve.loc[by_rule[1], "rule"])
+            ev.at_threshold[prob] = ev.amounts(alloc, answer[0])
+        rows.append({"probability": prob, "reached": answer is not None, "allocation": alloc,
+                     "budget_scale": np.nan if answer is None else answer[0],
+                     "total_budget": np.nan if answer is None else answer[0] * total0,
+                     "budget_scale_rule": np.nan if by_rule is None else by_rule[0],
+                     "total_budget_rule": np.nan if by_rule is None else by_rule[0] * total0,
+                     "rule": None if by_rule is None else str(curve.loc[by_rule[1], "rule"]),
+                     "max_scale_searched": float(curve["budget_scale"].max())})
     return pd.DataFrame(rows)
 
 
@@ -384,15 +497,31 @@ def _communes(prep: Prepared, curve: pd.DataFrame, up: pd.DataFrame) -> pd.DataF
     return pd.DataFrame(rows)
 
 
+def _allocations(prep: Prepared, at: dict[float, np.ndarray]) -> pd.DataFrame:
+    """The allocation at each smallest budget, per unit and component (million VND, all years)."""
+    units, ids = prep.baseline.units, prep.book.ids
+    rows = [{"probability": p, "unit": uid, "name": units.name(uid, "vi"), "name_en": units.name(uid, "en"),
+             "component": cid, "amount": float(a[u, k].sum())}
+            for p, a in sorted(at.items()) for u, uid in enumerate(units.ids) for k, cid in enumerate(ids)
+            if a[u, k].sum() > 0]
+    return pd.DataFrame(rows, columns=ALLOCATION_COLUMNS)
+
+
 def what_it_takes(scenario: Any, *, draws: int | None = None, seed: int | None = None,
-                  levels: tuple[float, ...] = LEVELS) -> WhatItTakes:
-    """The whole answer for ``scenario`` (file, dict or prepared)."""
+                  levels: tuple[float, ...] = LEVELS, optimise: bool = True) -> WhatItTakes:
+    """The whole answer for ``scenario`` (file, dict or prepared); ``optimise``: the allocation
+    optimised at every budget level (else the best rule's)."""
     prep = scenario if isinstance(scenario, Prepared) else prepare(scenario, draws=draws, seed=seed)
     ev = _Evaluator(prep)
-    curve, up = cost_curve(prep, ev, levels)
-    return WhatItTakes(prep=prep, curve=curve, unit_probability=up, thresholds=smallest_budgets(prep, curve, ev),
-                       breakeven=breakeven(prep, ev), decomposition=decomposition(prep),
-                       communes=_communes(prep, curve, up), streams=stream_values(prep))
+    curve, up = cost_curve(prep, ev, levels, optimise=optimise)
+    thresholds = smallest_budgets(prep, curve, ev)
+    # the rate at the plan's budget is split for the allocation the curve answers with there
+    plan_amounts = ev.optimised[1.0][1] if 1.0 in ev.optimised else None
+    return WhatItTakes(prep=prep, curve=curve, unit_probability=up, thresholds=thresholds,
+                       breakeven=breakeven(prep, ev), decomposition=decomposition(prep, plan_amounts),
+                       communes=_communes(prep, curve, up), streams=stream_values(prep),
+                       allocations=_allocations(prep, ev.at_threshold), level_amounts=ev.optimised,
+                       threshold_amounts=ev.at_threshold)
 
 
 def cli_main(args: argparse.Namespace) -> int:

@@ -88,7 +88,10 @@ def paragraph(w: WhatItTakes, lang: Lang = "vi") -> str:
             continue
         r = th.loc[p]
         if bool(r["reached"]):
-            need.append((p, float(r["budget_scale"]), float(r["total_budget"])))
+            rule_k = float(r["budget_scale_rule"]) if "budget_scale_rule" in r and pd.notna(r["budget_scale_rule"]) \
+                else math.nan
+            need.append((p, float(r["budget_scale"]), float(r["total_budget"]), rule_k))
+    optimised = "allocation" in c and plan.get("allocation") == "optimum"
     maxs = float(c["budget_scale"].max())
     be = w.breakeven
     ok = be[be["reachable"]]
@@ -97,11 +100,17 @@ def paragraph(w: WhatItTakes, lang: Lang = "vi") -> str:
         s = (f"Với kinh phí kế hoạch ({_bn(total, lang)} tỷ đồng cho {y0}–{y1}), tỷ lệ hộ nghèo năm {y1} theo "
              f"chuẩn mới dự kiến khoảng {fmt_pct(plan['rate_2030_mean'], lang, 1)} (khoảng tin cậy 90%: "
              f"{fmt_pct(plan['rate_2030_p05'], lang, 1)}–{fmt_pct(plan['rate_2030_p95'], lang, 1)}); khả năng đạt "
-             f"dưới {tgt} là {fmt_pct(plan['p_below_target'], lang, 0)}. ")
+             f"dưới {tgt} là {fmt_pct(plan['p_below_target'], lang, 0)}")
+        if optimised:
+            s += (f", khi phân bổ tối ưu giữa các xã và hợp phần (theo quy tắc phân bổ tốt nhất: "
+                  f"{fmt_pct(plan['rule_rate_2030_mean'], lang, 1)} và {fmt_pct(plan['rule_p_below_target'], lang, 0)})")
+        s += ". "
         if need:
-            s += "Để có " + " và ".join(
+            s += "Để có " + ("; " if optimised else " và ").join(
                 f"khả năng {fmt_pct(p, lang, 0)} cần khoảng {_scale(k, lang)} lần kinh phí kế hoạch "
-                f"({_bn(m, lang)} tỷ đồng)" for p, k, m in need) + ". "
+                f"({_bn(m, lang)} tỷ đồng)" + (f", {_scale(rk, lang)} lần nếu theo quy tắc phân bổ tốt nhất"
+                                               if optimised and rk > k * 1.005 else "")
+                for p, k, m, rk in need) + ". "
             if len(need) < 2:
                 s += f"Không mức kinh phí nào đến {_scale(maxs, lang)} lần đạt khả năng 80%. "
         else:
@@ -121,11 +130,19 @@ def paragraph(w: WhatItTakes, lang: Lang = "vi") -> str:
         s = (f"With the plan's budget ({_bn(total, lang)} billion VND for {y0}–{y1}), the {y1} poverty rate under "
              f"the new standard is expected at about {fmt_pct(plan['rate_2030_mean'], lang, 1)} (90% range "
              f"{fmt_pct(plan['rate_2030_p05'], lang, 1)}–{fmt_pct(plan['rate_2030_p95'], lang, 1)}); the chance of "
-             f"being below {tgt} is {fmt_pct(plan['p_below_target'], lang, 0)}. ")
+             f"being below {tgt} is {fmt_pct(plan['p_below_target'], lang, 0)}")
+        if optimised:
+            s += (f", with the money allocated optimally across communes and components (with the best "
+                  f"allocation rule: {fmt_pct(plan['rule_rate_2030_mean'], lang, 1)} and "
+                  f"{fmt_pct(plan['rule_p_below_target'], lang, 0)})")
+        s += ". "
         if need:
             parts = [f"{_article(fmt_pct(p, lang, 0))} {fmt_pct(p, lang, 0)} chance would take about "
-                     f"{_scale(k, lang)} times the plan's budget ({_bn(m, lang)} billion VND)" for p, k, m in need]
-            text = " and ".join(parts)
+                     f"{_scale(k, lang)} times the plan's budget ({_bn(m, lang)} billion VND)"
+                     + (f", {_scale(rk, lang)} times with the best allocation rule" if optimised and rk > k * 1.005
+                        else "")
+                     for p, k, m, rk in need]
+            text = ("; " if optimised else " and ").join(parts)
             s += text[0].upper() + text[1:] + ". "
             if len(need) < 2:
                 s += f"No budget up to {_scale(maxs, lang)} times reaches an 80% chance. "
@@ -215,15 +232,22 @@ def markdown(w: WhatItTakes) -> str:
              "## Tiếng Việt", "", paragraph(w, "vi"), "", "## English", "", paragraph(w, "en"), "",
              "## Đường chi phí / Cost curve", "",
              "| Lần kinh phí / Budget × | Tỷ đồng / bn VND | Tỷ lệ 2030 (TB) / 2030 rate (mean) | Khoảng 90% / 90% range "
-             "| Khả năng dưới 1% / Chance below 1% | Hộ thoát nghèo thêm / Households lifted | Chi phí biên (triệu đồng/hộ) / Marginal cost (M VND/household) |",
-             "|---|---|---|---|---|---|---|"]
+             "| Khả năng dưới 1% / Chance below 1% | Hộ thoát nghèo thêm / Households lifted | Chi phí biên (triệu đồng/hộ) / Marginal cost (M VND/household) "
+             "| Quy tắc tốt nhất: tỷ lệ, khả năng / Best rule: rate, chance |",
+             "|---|---|---|---|---|---|---|---|"]
     for _, r in c.iterrows():
+        rule = (f"{fmt_pct(r['rule_rate_2030_mean'], 'vi', 1)}; {fmt_pct(r['rule_p_below_target'], 'vi', 0)}"
+                if "rule_rate_2030_mean" in r else "")
         lines.append(
             f"| {fmt_number(r['budget_scale'], 'vi', 2)} | {fmt_number(r['total_budget'] / 1000, 'vi', 1)} "
             f"| {fmt_pct(r['rate_2030_mean'], 'vi', 1)} | {fmt_pct(r['rate_2030_p05'], 'vi', 1)}–"
             f"{fmt_pct(r['rate_2030_p95'], 'vi', 1)} | {fmt_pct(r['p_below_target'], 'vi', 0)} "
-            f"| {fmt_number(r['households_lifted'], 'vi', 0)} | {fmt_number(r['marginal_cost_per_household'], 'vi', 0)} |")
-    lines += ["", "*(Số viết theo kiểu Việt Nam: 1.234,5 / numbers in Vietnamese style: 1.234,5 = 1,234.5.)*", ""]
+            f"| {fmt_number(r['households_lifted'], 'vi', 0)} | {fmt_number(r['marginal_cost_per_household'], 'vi', 0)} "
+            f"| {rule} |")
+    lines += ["", "*Phân bổ tối ưu giữa các xã và hợp phần ở mỗi mức kinh phí; quy tắc tốt nhất để so sánh. / "
+              "The allocation is optimised across communes and components at every budget level; the best "
+              "allocation rule beside it for comparison.*", "",
+              "*(Số viết theo kiểu Việt Nam: 1.234,5 / numbers in Vietnamese style: 1.234,5 = 1,234.5.)*", ""]
     return "\n".join(lines) + "\n"
 
 
@@ -240,6 +264,9 @@ def cost_curve_chart(w: WhatItTakes, lang: Lang = "vi", ax: Any = None) -> Any:
                     label="khoảng 90%" if lang == "vi" else "90% range")
     ax.plot(x, c["rate_2030_mean"] * 100, color="#1f5fa8", marker="o", ms=3,
             label=f"tỷ lệ hộ nghèo {w.end_year}" if lang == "vi" else f"{w.end_year} poverty rate")
+    if "rule_rate_2030_mean" in c and (c["allocation"] == "optimum").any():
+        ax.plot(x, c["rule_rate_2030_mean"] * 100, color="#1f5fa8", linestyle=":", lw=1,
+                label="theo quy tắc phân bổ tốt nhất" if lang == "vi" else "with the best allocation rule")
     ax.axhline(w.target * 100, color="#c0392b", linestyle="--",
                label=f"mục tiêu {fmt_pct(w.target, lang, 0)}" if lang == "vi" else f"target {fmt_pct(w.target, lang, 0)}")
     ax.axvline(1.0, color="grey", linestyle=":")

@@ -63,6 +63,7 @@ from planning.frontends import dashboard_money as money
 from planning.frontends import reporting
 from planning.frontends.commune_map import map_html, map_values
 from planning.frontends.dashboard_chart import TrajectoryPainter
+from planning.frontends.dashboard_optimise import OptimisePanel, district_now
 from planning.frontends.dashboard_text import intro_html
 from planning.frontends.plan_tables import indicator_table
 from planning.models.results import Result
@@ -72,6 +73,7 @@ from planning.stores.distributions import Triangular
 from planning.stores.scenario import LoadedScenario, load_scenario
 
 if TYPE_CHECKING:
+    from planning.analyses.optimize import Optimisation
     from planning.analyses.target import WhatItTakes
 
 __all__ = ["ASSUMPTIONS", "DEFAULT_SCENARIO", "RULES", "Dashboard"]
@@ -229,6 +231,9 @@ class Dashboard:
         self.target_text = w.HTML()
         self.target_chart = w.Output()
         self.target: WhatItTakes | None = None
+        # "optimise": the sliders' money allocated for the best chance, with a progress bar
+        self.optimiser = OptimisePanel()
+        self.optimiser.button.on_click(lambda _button: self.optimise())
         self._budget_head, self._alloc_head, self._assump_head = w.HTML(), w.HTML(), w.HTML()
         self._rule_head, self._results_head, self._map_head, self._table_head = w.HTML(), w.HTML(), w.HTML(), w.HTML()
         # budget, allocation rule and commune priorities together, on the first tab: the rule
@@ -254,7 +259,7 @@ class Dashboard:
             self.title, self.intro, w.HBox([self.language, self.reset_button]), controls,
             self._results_head, self.probability_label, self.status, self.chart, self._map_head, self.map,
             self._table_head, self.table, self._indicators_head, self.indicators,
-            self.target_button, self.target_text, self.target_chart,
+            self.target_button, self.target_text, self.target_chart, self.optimiser.widget,
         ])
         self._initial = self._values()
         self._relabel(lang)
@@ -308,6 +313,7 @@ class Dashboard:
                 slider.description = label(ASSUMPTIONS[name], lang)
             self.reset_button.description = label("dash_reset", lang)
             self.target_button.description = label("dash_what_it_takes", lang)
+            self.optimiser.relabel(lang)
             if self.target is not None:
                 self.target_text.value = f"<p>{html.escape(self.target.headline(lang))}</p>"
             self.intro.value = _STYLE + intro_html(lang, self.draws)
@@ -520,6 +526,23 @@ class Dashboard:
             "metadata": {},
         },)
         return self.target
+
+    def optimise(self) -> Optimisation | None:
+        """Optimise the allocation of the sliders' money (the district's chance of below the
+        target, then its mean rate) and show it beside the sliders' own allocation."""
+        lang = self.lang
+        try:
+            sc = self.scenario_dict()
+            prep = self._prepared(sc)
+            amounts = self._amounts(sc, prep)
+            if self.result is None:
+                self.recompute()
+            current = district_now(self.result) if self.result is not None else (float("nan"), float("nan"))
+            return self.optimiser.run(prep, amounts, current, lang)
+        except (PlanningInputError, PlanningInputErrors) as exc:
+            self.optimiser.text.value = (f'<span class="planning-error" style="color:#c0392b">'
+                                         f"{label('dash_error', lang)}: {html.escape(str(exc))}</span>")
+            return None
 
     @property
     def figure(self) -> Figure | None:

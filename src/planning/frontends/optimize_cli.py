@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from planning.analyses.explanation import _num, _pct
-from planning.analyses.optimize import MAX_SCALE, Constraints, load_constraints, optimize
+from planning.analyses.optimize import MAX_SCALE, load_constraints, optimize
 from planning.basics.outputs import check_target
 from planning.basics.paths import display_path
 from planning.frontends.cli import _print_table, district_table
@@ -25,11 +25,12 @@ def cli_main(args: argparse.Namespace) -> int:
     check_target(Path(args.out), "optimize", overwrite=overwrite)  # refused before the search, not after
     # Optional flags (used when the parser defines them): --constraints FILE.yaml, --target RATE,
     # --max-scale X, --by-year.
-    cons = load_constraints(args.constraints) if getattr(args, "constraints", None) else Constraints()
-    if getattr(args, "by_year", False):
+    cons = load_constraints(args.constraints) if getattr(args, "constraints", None) else None
+    if cons is not None and getattr(args, "by_year", False):
         cons = replace(cons, by_year=True)
     opt = optimize(args.scenario, objective=args.objective, probability=args.probability,
                    draws=args.draws, seed=args.seed, constraints=cons, target=getattr(args, "target", None),
+                   by_year=getattr(args, "by_year", False),
                    max_scale=getattr(args, "max_scale", None) or MAX_SCALE)
     out = opt.write(args.out, overwrite=overwrite)
     vi = lang == "vi"

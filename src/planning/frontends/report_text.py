@@ -138,6 +138,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "paths": ("Tỷ lệ hộ nghèo toàn huyện theo kịch bản", "District poverty rate by scenario"),
     "wit_title": ("Cần gì để đạt dưới 1% năm 2030?", "What would it take to reach below 1% by 2030?"),
     "cost_curve": ("Kinh phí và khả năng đạt mục tiêu", "Budget and the chance of reaching the target"),
+    "wit_thresholds": ("Kinh phí nhỏ nhất cho khả năng 50% và 80%", "The smallest budgets for a 50% and an 80% chance"),
     "decomposition": ("Hộ nghèo năm 2030 gồm những ai", "Who the 2030 poor are"),
     "breakeven": ("Giả định nào phải khác đi", "Which assumptions would have to differ"),
     "wit_communes": ("Từng xã", "Each commune"),
@@ -145,6 +146,13 @@ SECTIONS: dict[str, tuple[str, str]] = {
 
 #: opening and explanatory paragraphs: key → (vi, en)
 _PARAGRAPHS: dict[str, tuple[str, str]] = {
+    "wit_thresholds": (
+        "Ở mỗi mức kinh phí, tiền được phân bổ tối ưu giữa các xã và hợp phần để tăng khả năng đạt dưới 1%; "
+        "cột bên phải là kết quả theo quy tắc phân bổ tốt nhất (chia đều, theo số hộ nghèo, theo nhu cầu "
+        "hoặc như kịch bản) để so sánh.",
+        "At every budget level the money is allocated optimally across communes and components to raise "
+        "the chance of below 1%; the columns on the right give the best allocation rule (equal, per poor "
+        "household, by need or as in the scenario) for comparison."),
     "scenario": (
         "Báo cáo dự báo tỷ lệ hộ nghèo của huyện Quỳnh Nhai đến năm 2030 theo một kịch bản kinh phí: "
         "toàn huyện, 4 xã mới (từ 1/7/2025) và 11 xã, thị trấn cũ; khả năng đạt mục tiêu dưới 1%; "

@@ -16,7 +16,8 @@ from planning.basics.numbers import fmt_number
 from planning.basics.tables import kind_table
 from planning.frontends.plan_tables import stream_value_table
 
-__all__ = ["breakeven_table", "communes_table", "curve_table", "decomposition_table", "streams_table"]
+__all__ = ["breakeven_table", "communes_table", "curve_table", "decomposition_table", "streams_table",
+           "thresholds_table"]
 
 
 def _t(vi: str, en: str, lang: Lang) -> str:
@@ -37,6 +38,35 @@ def curve_table(w: WhatItTakes, lang: Lang = "vi") -> pd.DataFrame:
         (_t("Hộ thoát nghèo thêm", "Households lifted", lang), "count", c["households_lifted"]),
         (_t("Chi phí biên (triệu đồng/hộ)", "Marginal cost (million VND per household)", lang), "money",
          c["marginal_cost_per_household"]),
+        (_t("Theo quy tắc tốt nhất: tỷ lệ 2030", "Best allocation rule: 2030 rate", lang), "rate",
+         c["rule_rate_2030_mean"]),
+        (_t("Theo quy tắc tốt nhất: khả năng", "Best allocation rule: chance", lang), "prob",
+         c["rule_p_below_target"]),
+    ])
+
+
+def thresholds_table(w: WhatItTakes, lang: Lang = "vi") -> pd.DataFrame:
+    """The smallest budgets for a 50 % and an 80 % chance: with the allocation optimised and
+    with the best allocation rule (times the plan's budget and billion VND)."""
+    th = w.thresholds
+    none = "không đạt" if lang == "vi" else "not reached"
+
+    def times(v: float) -> str:
+        return none if pd.isna(v) else fmt_number(v, lang, 1)
+
+    def bn(v: float) -> str:
+        return none if pd.isna(v) else fmt_number(v / 1000, lang, 1)
+
+    return kind_table([
+        (_t("Khả năng", "Chance", lang), "prob", th["probability"]),
+        (_t("Phân bổ tối ưu: số lần kinh phí", "Optimised allocation: times the budget", lang), "text",
+         [times(v) for v in th["budget_scale"]]),
+        (_t("Phân bổ tối ưu: tỷ đồng", "Optimised allocation: billion VND", lang), "text",
+         [bn(v) for v in th["total_budget"]]),
+        (_t("Quy tắc tốt nhất: số lần kinh phí", "Best rule: times the budget", lang), "text",
+         [times(v) for v in th["budget_scale_rule"]]),
+        (_t("Quy tắc tốt nhất: tỷ đồng", "Best rule: billion VND", lang), "text",
+         [bn(v) for v in th["total_budget_rule"]]),
     ])
 
 
