@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 import planning
 from planning.basics.i18n import LABELS, label
 from planning.frontends import reporting as rp
+from planning.frontends.report_text import headline
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "scenarios" / "district_plan.yaml"
@@ -374,3 +375,21 @@ def test_calibration_sentence_names_what_the_figures_pin_down():
     spec["calibration"] = None
     plain = planning.run(spec, draws=8, counterfactual=False)
     assert "not calibrated" in calibration_sentence(plain, "en")
+
+
+def test_headline_gives_the_simulation_error_of_both_numbers(result: planning.Result) -> None:
+    o = result.outcomes()
+    vi, en = headline(o, "vi"), headline(o, "en")
+    a_vi = f"±{100 * o['poverty_rate_end_mean_mcse']:.2f}".replace(".", ",")
+    a_en = f"±{100 * o['poverty_rate_end_mean_mcse']:.2f} pp on the mean rate"
+    assert a_vi + " điểm % với tỷ lệ trung bình" in vi
+    assert a_en in en
+    assert f"({o['draws']} simulations)" in en and f"({o['draws']} lần)" in vi
+    # it shrinks as 1/√n: four times the draws, about half the error
+    big = planning.run(PLAN, draws=4 * result.draws, seed=result.seed).outcomes()
+    assert big["poverty_rate_end_mean_mcse"] == pytest.approx(o["poverty_rate_end_mean_mcse"] / 2, rel=0.25)
+    # outcomes without the errors (an old outcomes.json) keep the sentence without them
+    old = {k: v for k, v in o.items() if not k.endswith("_mcse")}
+    assert "Sai số" not in headline(old, "vi") and headline(old, "vi").endswith(").")
+    # the dashboard and the reports show the same sentence
+    assert "Sai số chuẩn do số lần mô phỏng" in rp.probability_html(o, "vi")

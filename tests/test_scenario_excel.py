@@ -254,7 +254,7 @@ def _bad_everywhere(wb) -> dict[str, str]:  # noqa: ANN001
         f"Ưu tiên!A{_row(pr, 'nam_et')}": (pr, "atlantis", "commune"),  # unknown commune
         f"Ưu tiên!{_col(pr, 'multiplier')}{_row(pr, 'ca_nang')}": (pr, -1, "≥ 0"),  # negative priority
         f"Kịch bản!D{_row(sc, 'draws')}": (sc, 2.5, "whole number"),  # draws not whole
-        f"Kịch bản!D{_row(sc, 'sampling')}": (sc, "sobol", "random, lhs, mode"),  # unknown sampling
+        f"Kịch bản!D{_row(sc, 'sampling')}": (sc, "halton", "random, lhs, sobol, mode"),  # unknown sampling
         f"Kịch bản!D{_row(sc, 'standards.2027')}": (sc, "decree_99", "decree_07_2021"),  # unknown standard
         f"Kịch bản!D{_row(sc, 'name')}": (sc, "My Plan!", "lower-case"),  # bad id
         f"Kịch bản!A{sc.max_row + 1}": (sc, "colour", "field of the template"),  # unknown row

@@ -88,7 +88,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     overwrite = getattr(args, "overwrite", False)
     check_target(Path(args.out), "run", overwrite=overwrite)  # refused before the run, not after
-    result = _runner.run(args.scenario, draws=args.draws, seed=args.seed, engine=args.engine, indicators=True)
+    result = _runner.run(args.scenario, draws=args.draws, seed=args.seed, engine=args.engine, indicators=True,
+                         sampling=getattr(args, "sampling", None))
     out = result.write(args.out, overwrite=overwrite)
     o = result.outcomes()
     title = o["title_vi"] if args.lang == "vi" else o["title_en"]
@@ -196,6 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("scenario", help="scenario file (.yaml, or .xlsx from 'planning template')")
     r.add_argument("--out", required=True, help="output folder")
     r.add_argument("--engine", choices=("commune", "microsim"), default="commune")
+    r.add_argument("--sampling", choices=("random", "lhs", "sobol", "mode"), default=None,
+                   help="how the uncertain assumptions are drawn (overrides the scenario): plain random, "
+                        "Latin hypercube, scrambled Sobol' or the modes only")
     common(r)
     overwrite(r)
     r.set_defaults(handler=cmd_run)

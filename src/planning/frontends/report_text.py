@@ -28,7 +28,7 @@ from typing import Any, Literal
 from planning.basics.i18n import Lang
 from planning.basics.numbers import check_lang, fmt_number, fmt_pct, standard_name
 
-__all__ = ["chance_words", "headline", "headline_html", "intro", "section", "switch_label"]
+__all__ = ["chance_words", "headline", "headline_html", "intro", "precision_words", "section", "switch_label"]
 
 Subject = Literal["auto", "plan", "scenario", "selected"]
 
@@ -80,13 +80,27 @@ def _parts(o: Mapping[str, Any], lang: Lang, subject: Subject) -> tuple[str, str
         before = (f"{head}, tỷ lệ hộ nghèo toàn huyện năm {end} dự kiến khoảng {mean} "
                   f"(9 trên 10 lần mô phỏng nằm trong khoảng {lo}–{hi}); khả năng đạt dưới {target} "
                   f"năm {end} là ")
-        after = f" ({chance_words(p, lang)})."
+        after = f" ({chance_words(p, lang)})." + precision_words(o, lang)
     else:
         before = (f"{head}, the district poverty rate in {end} is expected at about {mean} "
                   f"(9 in 10 simulations between {lo} and {hi}); the chance of getting below {target} "
                   f"in {end} is ")
-        after = f" ({chance_words(p, lang)})."
+        after = f" ({chance_words(p, lang)})." + precision_words(o, lang)
     return before, fmt_pct(p, lang, 0), after
+
+
+def precision_words(o: Mapping[str, Any], lang: Lang = "vi") -> str:
+    """How precise the two headline numbers are for the number of simulations: their Monte Carlo
+    standard errors in percentage points ('' when the outcomes do not carry them)."""
+    se_mean, se_p = o.get("poverty_rate_end_mean_mcse"), o.get("prob_below_target_mcse")
+    if se_mean is None or se_p is None:
+        return ""
+    n = fmt_number(float(o.get("draws") or 0), lang, 0)
+    a, b = fmt_number(100 * float(se_mean), lang, 2), fmt_number(100 * float(se_p), lang, 1)
+    if lang == "vi":
+        return (f" Sai số chuẩn do số lần mô phỏng ({n} lần): ±{a} điểm % với tỷ lệ trung bình, "
+                f"±{b} điểm % với khả năng.")
+    return f" Simulation error ({n} simulations): ±{a} pp on the mean rate, ±{b} pp on the chance (one standard error)."
 
 
 def headline(outcomes: Mapping[str, Any], lang: Lang = "vi", subject: Subject = "auto") -> str:

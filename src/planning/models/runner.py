@@ -126,8 +126,8 @@ def prepare(scenario: str | Path | dict[str, Any] | LoadedScenario, *, draws: in
     s = sc.seed if seed is None else int(number(seed, args, "seed", lo=0, whole=True,
                                                 what_en="a whole number ≥ 0", what_vi="số nguyên ≥ 0"))
     method = sampling or sc.sampling
-    if method not in ("random", "lhs", "mode"):
-        raise problem(args, "sampling", "random, lhs or mode", "random, lhs hoặc mode", method)
+    if method not in ("random", "lhs", "sobol", "mode"):
+        raise problem(args, "sampling", "random, lhs, sobol or mode", "random, lhs, sobol hoặc mode", method)
     dists = {**params.uncertain(), **book.uncertain()}
     samples = {k: np.full(n, v) for k, v in {**params.fixed_values(), **book.fixed_values()}.items()}
     samples.update(sample(dists, n, s, method))  # type: ignore[arg-type]
@@ -145,7 +145,7 @@ def prepare(scenario: str | Path | dict[str, Any] | LoadedScenario, *, draws: in
     prep = Prepared(
         loaded=loaded, baseline=baseline, book=book, params=params, amounts=amounts,
         standards=standards, baseline_standard=standard_in_force(baseline.year, data).id,
-        plan=load_plan(data, baseline), samples=samples, shock_u=shock_uniforms(n, len(sc.years), s),
+        plan=load_plan(data, baseline), samples=samples, shock_u=shock_uniforms(n, len(sc.years), s, method),
         draws=n, seed=s, sampling=method, calibration=cal_info,
     )
     if sc.target_paths:  # targets stated as paths: the money that meets them joins the allocation

@@ -82,10 +82,10 @@ SCENARIO_FIELDS: list[tuple[str, str, str, str, str, str]] = [
      "a number ≥ 0; 1 = as on the Budget sheet"),
     ("draws", "draws", "Số lần mô phỏng", "Monte Carlo draws", "số nguyên 1–1.000.000", "a whole number 1–1,000,000"),
     ("seed", "seed", "Hạt giống ngẫu nhiên", "Random seed", "số nguyên ≥ 0", "a whole number ≥ 0"),
-    ("sampling", "sampling", "Cách lấy mẫu", "Sampling", "random, lhs hoặc mode", "random, lhs or mode"),
+    ("sampling", "sampling", "Cách lấy mẫu", "Sampling", "random, lhs, sobol hoặc mode", "random, lhs, sobol or mode"),
     ("random_shocks", "bool", "Năm xấu ngẫu nhiên", "Random bad years", "TRUE hoặc FALSE", "TRUE or FALSE"),
 ]
-SAMPLING = ("random", "lhs", "mode")
+SAMPLING = ("random", "lhs", "sobol", "mode")
 BUDGET_FIRST = ("year", "Năm", "Year", 10)
 BUDGET_TOTAL = ("total", "Tổng (tự tính)", "Total (formula)", 14)
 UNIT_COLUMNS: list[Column] = [

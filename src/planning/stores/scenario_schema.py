@@ -163,7 +163,7 @@ class Scenario(_Strict):
     calibration: str | None = None
     draws: Whole = Field(default=1000, ge=1, le=1_000_000)
     seed: Whole = Field(default=20261126, ge=0)
-    sampling: Literal["random", "lhs", "mode"] = "random"
+    sampling: Literal["random", "lhs", "sobol", "mode"] = "random"
 
     @field_validator("budget")
     @classmethod
