@@ -226,3 +226,21 @@ def test_moving_a_used_prepared_onto_other_communes_recomputes_what_depends_on_t
     assert moved.unit_correlation().shape == (30,)
     assert moved.engine_inputs().income_correlation.shape == (30,)
     assert prep.unit_correlation().shape == (prep.baseline.units.n,)
+
+
+def test_dask_executor_finds_the_same_optimum_and_leaves_no_process():
+    """The search on a Dask LocalCluster (the national case's executor) gives the same
+    allocation as in this process, and its worker processes are gone when it returns."""
+    import multiprocessing
+
+    from planning.analyses.allocation_search import Settings
+
+    prep = prepare(SCENARIOS / "district_plan.yaml", draws=DRAWS)
+    local = optimize(prep, explain=False, settings=Settings(max_iter=4))
+    before = {p.pid for p in multiprocessing.active_children()}
+    remote = optimize(prep, explain=False, settings=Settings(max_iter=4, executor="dask", workers=2))
+    np.testing.assert_allclose(remote.amounts, local.amounts, rtol=0, atol=1e-9)
+    assert remote.trace["engine_cells"].iloc[-1] == local.trace["engine_cells"].iloc[-1]
+    assert {p.pid for p in multiprocessing.active_children()} <= before
+    with pytest.raises(PlanningInputError, match="executor"):
+        optimize(prep, explain=False, settings=Settings(executor="spark"))

@@ -12,6 +12,7 @@ Money is million VND; rates and probabilities are shares in [0, 1].
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +33,7 @@ from planning.analyses.constraints import (
     default_constraints,
     rule_amounts,
 )
+from planning.basics.errors import PlanningInputError
 from planning.models.engine import Draws, EngineInputs, project
 from planning.models.runner import Prepared
 
@@ -64,6 +66,11 @@ class Settings:
     chunk_cells: int = 400_000
     resolution: float = 1e-3  # amounts are rounded to this many million VND (1,000 VND)
     offsets: tuple[float, ...] = (-1.0, 1.0)
+    #: where the engine runs while searching: ``"local"`` (this process; ``workers`` threads)
+    #: or ``"dask"`` (``distributed``: a LocalCluster of ``workers`` processes, or the
+    #: scheduler at ``scheduler`` for a real cluster)
+    executor: str = "local"
+    scheduler: str | None = None
     #: called after each iteration with (iteration, max_iter): a front end's progress bar
     progress: Callable[[int, int], None] | None = field(default=None, compare=False, repr=False)
 
@@ -104,6 +111,24 @@ class _Evaluator:
         self.households = hh.sum(axis=1)  # [draw] district households in the end year (money-free)
         self.cache: dict[tuple[int, bytes], np.ndarray] = {}
         self.cells = 0
+        self._stack = contextlib.ExitStack()
+        self._client: Any = None
+        if settings.executor == "dask":
+            self._client = _dask_client(settings, self._stack)
+            self._draws_remote = self._client.scatter(self.draws, broadcast=True)
+        elif settings.executor != "local":
+            raise PlanningInputError("<optimize>", "executor", "'local' or 'dask'", settings.executor)
+
+    def close(self) -> None:
+        """Stop the Dask cluster this evaluator started (nothing to do when local)."""
+        self._stack.close()
+        self._client = None
+
+    def __enter__(self) -> _Evaluator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def poor(self, units: np.ndarray, amounts: np.ndarray) -> np.ndarray:
         """[draw, candidate] end-year poor households; ``amounts`` [candidate, K, T]."""
@@ -135,10 +160,13 @@ class _Evaluator:
         chunks = [slice(a, min(a + per, n)) for a in range(0, n, per)]
 
         def job(s: slice) -> np.ndarray:
-            res = project(_take_units(self.inputs, units[s], amounts[s]), self.draws, outputs=("poor",))
-            return res["poor"][:, :, -1]
+            return _end_poor(_take_units(self.inputs, units[s], amounts[s]), self.draws)
 
-        if self.settings.workers > 1 and len(chunks) > 1:
+        if self._client is not None:
+            futures = self._client.map(_end_poor, [_take_units(self.inputs, units[s], amounts[s]) for s in chunks],
+                                       draws=self._draws_remote, pure=False)
+            parts = self._client.gather(futures)
+        elif self.settings.workers > 1 and len(chunks) > 1:
             with ThreadPoolExecutor(max_workers=self.settings.workers) as pool:
                 parts = list(pool.map(job, chunks))
         else:
@@ -147,6 +175,33 @@ class _Evaluator:
         # types in the last bits; rounded to a millionth of a household they are the same
         # everywhere, and so are the search's accept/stop decisions and the optimum it returns.
         return np.round(np.concatenate(parts, axis=1), 6)
+
+
+def _end_poor(inputs: EngineInputs, draws: Draws) -> np.ndarray:
+    """[draw, unit] end-year poor households (one chunk of virtual communes; runs on a worker)."""
+    return project(inputs, draws, outputs=("poor",))["poor"][:, :, -1]
+
+
+def _dask_client(settings: Settings, stack: contextlib.ExitStack) -> Any:
+    """A ``distributed`` client: to ``settings.scheduler``, or to a LocalCluster of
+    ``settings.workers`` single-threaded worker processes (closed with ``stack``)."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    if settings.scheduler:
+        try:
+            return stack.enter_context(Client(settings.scheduler))
+        except OSError as exc:  # includes the connect timeout
+            raise PlanningInputError("<optimize>", "scheduler", "the address of a running dask scheduler",
+                                     f"{settings.scheduler} ({exc})",
+                                     message_vi=f"không kết nối được dask scheduler {settings.scheduler}: {exc}"
+                                     ) from exc
+    # one engine thread per worker process: the workers are the parallelism
+    cluster = stack.enter_context(LocalCluster(
+        n_workers=max(settings.workers, 1), threads_per_worker=1, processes=True, dashboard_address=None,
+        silence_logs=logging.WARNING, env={"NUMBA_NUM_THREADS": "1"}))
+    return stack.enter_context(Client(cluster))
 
 
 # ------------------------------------------------------------------------------------------
@@ -404,7 +459,13 @@ def _solve(prep: Prepared, budget: np.ndarray, kind: str, target: float, tau: fl
     pb = _build_problem(prep, budget, cons)
     U, J = pb.shape
     n_search = min(settings.search_draws or prep.draws, prep.draws)
-    ev = _Evaluator(prep, n_search, settings)
+    with _Evaluator(prep, n_search, settings) as ev:
+        return _solve_with(prep, budget, kind, target, tau, cons, settings, pb, ev)
+
+
+def _solve_with(prep: Prepared, budget: np.ndarray, kind: str, target: float, tau: float | None,
+                cons: Constraints, settings: Settings, pb: _Problem, ev: _Evaluator
+                ) -> tuple[_Solved, float]:
     # Built-in rules (and the scenario's own allocation when it is spent on this budget)
     starts: list[tuple[str, np.ndarray]] = [(r, rule_amounts(prep, r, budget)) for r in BUILTIN_RULES]
     if np.allclose(prep.amounts.sum(axis=0), budget) and prep.loaded.scenario.allocation.rule not in BUILTIN_RULES:
@@ -466,9 +527,9 @@ def optimise_from(prep: Prepared, budget: np.ndarray, start: np.ndarray, *, kind
     z0 = pb.to_z(start)
     if z0 is None or pb.violation(z0) > 1e-6 * max(float(budget.sum()), 1.0):
         z0 = _project_feasible(pb, np.clip(z0 if z0 is not None else pb.lo, pb.lo, pb.hi), prep.loaded.source)
-    ev = _Evaluator(prep, min(settings.search_draws or prep.draws, prep.draws), settings)
-    goal = _Goal(kind=kind, households=ev.households, target=target, tau=tau)
-    z = _search(pb, ev, goal, z0, settings, _Trace())
+    with _Evaluator(prep, min(settings.search_draws or prep.draws, prep.draws), settings) as ev:
+        goal = _Goal(kind=kind, households=ev.households, target=target, tau=tau)
+        z = _search(pb, ev, goal, z0, settings, _Trace())
     return np.maximum(np.round(pb.amounts(z) / settings.resolution) * settings.resolution, 0.0)
 
 

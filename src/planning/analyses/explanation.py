@@ -51,16 +51,16 @@ def _marginals(prep: Prepared, amounts_list: Sequence[np.ndarray], cons: Constra
     # the marginal returns are shown to the planner, so they use more draws than the search
     # (common random numbers keep the differences precise; ~500k engine cells, 64–256 draws)
     n = min(prep.draws, int(np.clip(500_000 // max(U * J, 1), 64, 256)))
-    ev = _Evaluator(prep, n, settings)
     step = np.maximum(0.01 * pb.scale, 1.0)  # million VND
     uu, jj = np.meshgrid(np.arange(U), np.arange(J), indexing="ij")
     uu, jj = uu.ravel(), jj.ravel()
     out = []
-    for a in amounts_list:
-        plus = a[uu] + step[jj][:, None, None] * pb.D[jj]
-        base = ev.poor(np.arange(U), a).mean(axis=0)
-        after = ev.poor(uu, plus).mean(axis=0)
-        out.append(((base[uu] - after) / step[jj]).reshape(U, J))
+    with _Evaluator(prep, n, settings) as ev:
+        for a in amounts_list:
+            plus = a[uu] + step[jj][:, None, None] * pb.D[jj]
+            base = ev.poor(np.arange(U), a).mean(axis=0)
+            after = ev.poor(uu, plus).mean(axis=0)
+            out.append(((base[uu] - after) / step[jj]).reshape(U, J))
     return out
 
 

@@ -296,6 +296,11 @@ def build_parser() -> argparse.ArgumentParser:
     op.add_argument("--target", type=float, default=None, help="target poverty rate (share; default data/plan.yaml)")
     op.add_argument("--max-scale", type=float, default=None, help="min-cost: largest budget multiple to try (default: the cost curve's, 100)")
     op.add_argument("--by-year", action="store_true", help="also choose each year's amounts")
+    op.add_argument("--executor", choices=("local", "dask"), default="local",
+                    help="where the engine runs while searching: this process, or dask (a LocalCluster, "
+                         "or --scheduler for a real cluster)")
+    op.add_argument("--scheduler", default=None, help="dask scheduler address (with --executor dask)")
+    op.add_argument("--workers", type=int, default=None, help="threads (local) or worker processes (dask LocalCluster)")
     common(op)
     overwrite(op)
     op.set_defaults(handler=_delegate("planning.frontends.optimize_cli:cli_main"))

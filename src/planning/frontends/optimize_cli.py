@@ -4,11 +4,13 @@ print the district table and the comparison of allocations in the planner's lang
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
+from planning.analyses.allocation_search import Settings
 from planning.analyses.explanation import _num, _pct
 from planning.analyses.optimize import MAX_SCALE, load_constraints, optimize
 from planning.basics.outputs import check_target
@@ -28,7 +30,12 @@ def cli_main(args: argparse.Namespace) -> int:
     cons = load_constraints(args.constraints) if getattr(args, "constraints", None) else None
     if cons is not None and getattr(args, "by_year", False):
         cons = replace(cons, by_year=True)
-    opt = optimize(args.scenario, objective=args.objective, probability=args.probability,
+    executor = getattr(args, "executor", None) or "local"
+    # dask: a worker process per core by default; local: the engine's own threads do the work
+    default_workers = (os.cpu_count() or 1) if executor == "dask" else 1
+    settings = Settings(executor=executor, scheduler=getattr(args, "scheduler", None),
+                        workers=getattr(args, "workers", None) or default_workers)
+    opt = optimize(args.scenario, objective=args.objective, probability=args.probability, settings=settings,
                    draws=args.draws, seed=args.seed, constraints=cons, target=getattr(args, "target", None),
                    by_year=getattr(args, "by_year", False),
                    max_scale=getattr(args, "max_scale", None) or MAX_SCALE)
