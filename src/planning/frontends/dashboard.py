@@ -43,7 +43,6 @@ import base64
 import contextlib
 import copy
 import html
-import io
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -53,7 +52,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import ipywidgets as w
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from planning.basics.errors import PlanningInputError, PlanningInputErrors
@@ -62,8 +60,8 @@ from planning.basics.paths import scenarios_dir
 from planning.frontends import dashboard_money as money
 from planning.frontends import reporting
 from planning.frontends.commune_map import map_html, map_values
-from planning.frontends.dashboard_chart import TrajectoryPainter
-from planning.frontends.dashboard_optimise import OptimisePanel, district_now
+from planning.frontends.dashboard_chart import TrajectoryPainter, png_output
+from planning.frontends.dashboard_optimise import OptimisePanel
 from planning.frontends.dashboard_text import intro_html
 from planning.frontends.plan_tables import indicator_table
 from planning.models.results import Result
@@ -512,37 +510,13 @@ class Dashboard:
                                       f"{label('dash_error', lang)}: {html.escape(str(exc))}</span>")
             return None
         self.target_text.value = f"<p>{html.escape(self.target.headline(lang))}</p>"
-        fig = Figure(figsize=(8, 4.2))
-        FigureCanvasAgg(fig)
-        ax = fig.add_subplot()
-        self.target.plot(lang, ax)
-        fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=90)
-        self.target_chart.outputs = ({
-            "output_type": "display_data",
-            "data": {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
-                     "text/plain": "<Figure: cost curve>"},
-            "metadata": {},
-        },)
+        self.target_chart.outputs = (png_output(lambda ax: self.target.plot(lang, ax), "cost curve"),)
         return self.target
 
     def optimise(self) -> Optimisation | None:
         """Optimise the allocation of the sliders' money (the district's chance of below the
         target, then its mean rate) and show it beside the sliders' own allocation."""
-        lang = self.lang
-        try:
-            sc = self.scenario_dict()
-            prep = self._prepared(sc)
-            amounts = self._amounts(sc, prep)
-            if self.result is None:
-                self.recompute()
-            current = district_now(self.result) if self.result is not None else (float("nan"), float("nan"))
-            return self.optimiser.run(prep, amounts, current, lang)
-        except (PlanningInputError, PlanningInputErrors) as exc:
-            self.optimiser.text.value = (f'<span class="planning-error" style="color:#c0392b">'
-                                         f"{label('dash_error', lang)}: {html.escape(str(exc))}</span>")
-            return None
+        return self.optimiser.run_for(self)
 
     @property
     def figure(self) -> Figure | None:

@@ -1,4 +1,5 @@
-"""The dashboard's trajectory chart: one matplotlib figure, redrawn by blitting.
+"""The dashboard's charts: the trajectory, one matplotlib figure redrawn by blitting, and
+any other chart as a PNG display output (``png_output``, the cost curve).
 
 Kept apart from :mod:`planning.frontends.dashboard` (the widgets): the chart is the part whose speed
 decides how quickly a slider answers. Units: rates are shares in [0, 1].
@@ -6,7 +7,9 @@ decides how quickly a slider answers. Units: rates are shares in [0, 1].
 
 from __future__ import annotations
 
+import base64
 import io
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -17,7 +20,7 @@ from planning.basics.i18n import Lang
 from planning.frontends import reporting
 from planning.models.results import Result
 
-__all__ = ["TrajectoryPainter"]
+__all__ = ["TrajectoryPainter", "png_output"]
 
 
 class TrajectoryPainter:
@@ -99,3 +102,16 @@ class TrajectoryPainter:
         # opaque white figure: RGB is smaller and quicker to encode than RGBA
         image.convert("RGB").save(buf, format="png", compress_level=3)
         return buf.getvalue()
+
+
+def png_output(draw: Callable[[Any], object], name: str) -> dict[str, Any]:
+    """A chart drawn by ``draw(ax)`` as a notebook display output (PNG), for an ``Output`` widget."""
+    fig = Figure(figsize=(8, 4.2))
+    FigureCanvasAgg(fig)
+    draw(fig.add_subplot())
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    return {"output_type": "display_data",
+            "data": {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"), "text/plain": f"<Figure: {name}>"},
+            "metadata": {}}

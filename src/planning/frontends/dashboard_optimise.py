@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import html
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import numpy as np
 import pandas as pd
 
+from planning.basics.errors import PlanningInputError, PlanningInputErrors
 from planning.basics.i18n import Lang, label
 from planning.basics.numbers import fmt_pct
 from planning.basics.tables import kind_table
@@ -98,6 +99,23 @@ class OptimisePanel:
         self._current = (current, amounts)
         self.show(lang)
         return self.last
+
+    def run_for(self, dash: Any) -> Optimisation | None:
+        """``run`` for a :class:`~planning.frontends.dashboard.Dashboard`'s sliders; an input the
+        model cannot use is shown as the bilingual message instead."""
+        lang = dash.lang
+        try:
+            sc = dash.scenario_dict()
+            prep = dash._prepared(sc)
+            amounts = dash._amounts(sc, prep)
+            if dash.result is None:
+                dash.recompute()
+            current = district_now(dash.result) if dash.result is not None else (float("nan"), float("nan"))
+            return self.run(prep, amounts, current, lang)
+        except (PlanningInputError, PlanningInputErrors) as exc:
+            self.text.value = (f'<span class="planning-error" style="color:#c0392b">'
+                               f"{label('dash_error', lang)}: {html.escape(str(exc))}</span>")
+            return None
 
     def show(self, lang: Lang) -> None:
         if self.last is None or self._current is None:
