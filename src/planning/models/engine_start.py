@@ -373,18 +373,23 @@ def start_parameters(inputs: EngineInputs, per_draw: np.ndarray) -> np.ndarray:
     breakeven runs repeat the same start with other money)."""
     r = {name: per_draw[i] for i, name in enumerate(PER_DRAW)}
     t_bins = (1.0 - r["setback_persistent_share"]) * r["setback_loss"] / BIN_WIDTH
+    units = np.column_stack([np.asarray(a, dtype=float) for a in
+                             (inputs.households, inputs.poor, inputs.near_poor, unit_correlation(inputs))])
+    # the search's "virtual communes" repeat a few real ones many times with other money: the
+    # start depends on the unit's counts only, so it is solved once per distinct unit
+    distinct, back = np.unique(units, axis=0, return_inverse=True)
     parts = [np.ascontiguousarray(a, dtype=float) for a in
-             (inputs.households, inputs.poor, inputs.near_poor, r["log_sd"], r["income_correlation"],
-              r["start_near_poor_share"], r["setback_probability"], t_bins, unit_correlation(inputs))]
+             (distinct[:, 0], distinct[:, 1], distinct[:, 2], r["log_sd"], r["income_correlation"],
+              r["start_near_poor_share"], r["setback_probability"], t_bins, distinct[:, 3])]
     key = b"".join(p.tobytes() + len(p).to_bytes(8, "little") for p in parts)
     hit = _START_CACHE.get(key)
     if hit is None:
-        hit = np.empty((2, inputs.n_units, per_draw.shape[1]))
+        hit = np.empty((2, distinct.shape[0], per_draw.shape[1]))
         _start_parameters(*parts, hit)
         if len(_START_CACHE) > 16:
             _START_CACHE.clear()
         _START_CACHE[key] = hit
-    return hit
+    return np.ascontiguousarray(hit[:, np.asarray(back).ravel(), :])
 
 
 @numba.njit(cache=True)
