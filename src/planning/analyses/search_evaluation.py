@@ -141,8 +141,9 @@ class _Evaluator:
             return _end_poor(_take_units(self.inputs, units[s], amounts[s]), self.draws)
 
         if self._client is not None:
-            futures = self._client.map(_end_poor, [_take_units(self.inputs, units[s], amounts[s]) for s in chunks],
-                                       draws=self._draws_remote, pure=False)
+            # the chunks' inputs go to the workers as data, not inside the task graph
+            sent = self._client.scatter([_take_units(self.inputs, units[s], amounts[s]) for s in chunks])
+            futures = self._client.map(_end_poor, sent, draws=self._draws_remote, pure=False)
             parts = self._client.gather(futures)
         elif self.settings.workers > 1 and len(chunks) > 1:
             with ThreadPoolExecutor(max_workers=self.settings.workers) as pool:
