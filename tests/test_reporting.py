@@ -383,8 +383,15 @@ def test_headline_gives_the_simulation_error_of_both_numbers(result: planning.Re
     a_vi = f"±{100 * o['poverty_rate_end_mean_mcse']:.2f}".replace(".", ",")
     a_en = f"±{100 * o['poverty_rate_end_mean_mcse']:.2f} pp on the mean rate"
     assert a_vi + " điểm % với tỷ lệ trung bình" in vi
+    # no draw below 1 %: the chance's error is not "±0" but how much could hide (3/n)
+    assert o["prob_below_target"] == 0.0
+    bound = f"{300 / o['draws']:.1f}%"
+    assert f"could be up to {bound}" in en and f"lên tới {bound.replace('.', ',')}" in vi
+    assert "±0.0 pp on the chance" not in en
+    some = dict(o, prob_below_target=0.25, prob_below_target_mcse=0.054)
+    assert "±5.4 pp on the chance" in headline(some, "en") and "±5,4 điểm % với khả năng" in headline(some, "vi")
     assert a_en in en
-    assert f"({o['draws']} simulations)" in en and f"({o['draws']} lần)" in vi
+    assert f"({o['draws']} simulations, one standard error)" in en and f"({o['draws']} lần)" in vi
     # it shrinks as 1/√n: four times the draws, about half the error
     big = planning.run(PLAN, draws=4 * result.draws, seed=result.seed).outcomes()
     assert big["poverty_rate_end_mean_mcse"] == pytest.approx(o["poverty_rate_end_mean_mcse"] / 2, rel=0.25)

@@ -95,12 +95,26 @@ def precision_words(o: Mapping[str, Any], lang: Lang = "vi") -> str:
     se_mean, se_p = o.get("poverty_rate_end_mean_mcse"), o.get("prob_below_target_mcse")
     if se_mean is None or se_p is None:
         return ""
-    n = fmt_number(float(o.get("draws") or 0), lang, 0)
+    draws = float(o.get("draws") or 0)
+    n = fmt_number(draws, lang, 0)
     a, b = fmt_number(100 * float(se_mean), lang, 2), fmt_number(100 * float(se_p), lang, 1)
+    p = float(o.get("prob_below_target") or 0.0)
+    if draws > 0 and p in (0.0, 1.0):
+        # every simulation agreed: √(p(1 − p)/n) is 0, which would read as "no error"; say how
+        # large a chance could still hide behind that many simulations (rule of three, 95 %)
+        edge = min(3.0 / draws, 1.0)
+        bound = fmt_pct(edge if p == 0.0 else 1.0 - edge, lang, 1)
+        if lang == "vi":
+            chance = ("khả năng giống nhau ở mọi lần mô phỏng, nên khả năng thật có thể "
+                      f"{'lên tới' if p == 0.0 else 'chỉ còn'} {bound}")
+        else:
+            chance = ("the chance was the same in every simulation, so the true chance could be "
+                      f"{'up to' if p == 0.0 else 'as low as'} {bound}")
+    else:
+        chance = f"±{b} điểm % với khả năng" if lang == "vi" else f"±{b} pp on the chance"
     if lang == "vi":
-        return (f" Sai số chuẩn do số lần mô phỏng ({n} lần): ±{a} điểm % với tỷ lệ trung bình, "
-                f"±{b} điểm % với khả năng.")
-    return f" Simulation error ({n} simulations): ±{a} pp on the mean rate, ±{b} pp on the chance (one standard error)."
+        return f" Sai số chuẩn do số lần mô phỏng ({n} lần): ±{a} điểm % với tỷ lệ trung bình; {chance}."
+    return f" Simulation error ({n} simulations, one standard error): ±{a} pp on the mean rate; {chance}."
 
 
 def headline(outcomes: Mapping[str, Any], lang: Lang = "vi", subject: Subject = "auto") -> str:
