@@ -199,7 +199,13 @@ def test_cli_optimize(tmp_path, capsys):
                    "--draws", "16", "--lang", "en"])
     assert rc == 0
     out = capsys.readouterr().out
-    assert "optimum" in out and "need_weighted" in out
+    from planning.basics.i18n import label
+
+    # the planners' names of the allocations and the objective in words, never the ids
+    assert label("optimum", "en") in out and label("rule_need_weighted", "en") in out
+    for code in ("need_weighted", "per_poor_household", "min-poverty", "P(<"):
+        assert code not in out, code
+    assert "the lowest mean poverty rate" in out
     assert (tmp_path / "o" / "allocation.csv").exists()
 
 

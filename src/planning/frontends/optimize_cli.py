@@ -8,16 +8,20 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-import pandas as pd
-
 from planning.analyses.allocation_search import Settings
-from planning.analyses.explanation import _num, _pct
 from planning.analyses.optimize import MAX_SCALE, load_constraints, optimize
 from planning.basics.outputs import check_target
 from planning.basics.paths import display_path
 from planning.frontends.cli import _print_table, district_table
 
 __all__ = ["cli_main"]
+
+#: what each objective means, in words (vi, en)
+_OBJECTIVE_WORDS: dict[str, tuple[str, str]] = {
+    "min-poverty": ("tỷ lệ hộ nghèo trung bình thấp nhất", "the lowest mean poverty rate"),
+    "max-probability": ("khả năng đạt mục tiêu cao nhất", "the highest chance of reaching the target"),
+    "min-cost": ("kinh phí nhỏ nhất đạt khả năng yêu cầu", "the smallest budget with the required chance"),
+}
 
 
 def cli_main(args: argparse.Namespace) -> int:
@@ -42,17 +46,12 @@ def cli_main(args: argparse.Namespace) -> int:
     out = opt.write(args.out, overwrite=overwrite)
     vi = lang == "vi"
     r = opt.result
-    print(f"{r.title['vi'] if vi else r.title['en']} — {'tối ưu' if vi else 'optimised'} ({opt.objective}; "
+    goal = _OBJECTIVE_WORDS[opt.objective][0 if vi else 1]
+    print(f"{r.title['vi'] if vi else r.title['en']} — {'tối ưu' if vi else 'optimised'} ({goal}; "
           f"{r.draws} {'lần mô phỏng' if vi else 'draws'}, seed {r.seed})")
     _print_table(district_table(r, lang))
-    comp = opt.comparison()
-    show = pd.DataFrame({
-        ("Phân bổ" if vi else "Allocation"): comp["allocation"],
-        ("Tỷ lệ nghèo TB" if vi else "Mean rate"): [_pct(v, lang) for v in comp["poverty_rate_end_mean"]],
-        "P(<target)": [_pct(v, lang) for v in comp["prob_below_target"]],
-        ("Tổng (triệu đồng)" if vi else "Total (million VND)"): [_num(v, lang) for v in comp["total_spending"]],
-    })
-    _print_table(show)
+    # the planners' names of the allocations and the language's number style (not the ids)
+    _print_table(opt.comparison_table(lang))
     print(opt.message(lang))
-    print(f"{'kết quả ghi tại' if vi else 'written to'} {display_path(out)}")
+    print(f"{'Đã ghi' if vi else 'Written to'}: {display_path(out)}")
     return 0
