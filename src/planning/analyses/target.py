@@ -194,7 +194,7 @@ class WhatItTakes:
                                   extra={"command": "target", "scenario": self.prep.loaded.scenario.name,
                                          "levels": list(self.curve["budget_scale"]),
                                          "calibration": self.prep.calibration})
-        fmt = "%.6g"
+        fmt = "%.10g"  # never scientific notation for money up to 100× the plan (a planner opens these in Excel)
         writes = {
             "cost_curve.csv": lambda p: self.curve.to_csv(p, index=False, float_format=fmt),
             "thresholds.csv": lambda p: self.thresholds.to_csv(p, index=False, float_format=fmt),
