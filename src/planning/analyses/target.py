@@ -214,16 +214,21 @@ class WhatItTakes:
 # The analyses
 
 
+def _district(poor: np.ndarray, hh: np.ndarray) -> np.ndarray:
+    """[draw] district end-year rate of a run's (poor, households) [draw, unit]."""
+    return poor.sum(axis=1) / hh.sum(axis=1)
+
+
 def _better(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], target: float) -> bool:
     """True when run ``a`` (poor, households [draw, unit]) beats ``b``: a higher P(district rate
     < target), then a lower mean rate."""
-    ra, rb = a[0].sum(axis=1) / a[1].sum(axis=1), b[0].sum(axis=1) / b[1].sum(axis=1)
+    ra, rb = _district(*a), _district(*b)
     pa, pb = float((ra < target).mean()), float((rb < target).mean())
     return pa > pb if pa != pb else float(ra.mean()) < float(rb.mean())
 
 
 def _summary(poor: np.ndarray, hh: np.ndarray, target: float) -> dict[str, float]:
-    d = poor.sum(axis=1) / hh.sum(axis=1)
+    d = _district(poor, hh)
     return {"rate_2030_mean": float(d.mean()), "rate_2030_p05": float(np.percentile(d, 5)),
             "rate_2030_p95": float(np.percentile(d, 95)), "p_below_target": float((d < target).mean())}
 
@@ -273,7 +278,7 @@ def cost_curve(prep: Prepared, ev: _Evaluator | None = None, levels: tuple[float
         allocation = rule
         chosen = ev.amounts(rule, scale)
         if optimise and scale > 0:
-            d = poor.sum(axis=1) / hh.sum(axis=1)
+            d = _district(poor, hh)
             start = warm[1] * (scale / warm[0]) if warm is not None else chosen
             if warm is not None and rows[-1]["p_below_target"] >= _SETTLED:
                 amounts = start  # the level below already all but certain: its optimum, scaled
@@ -310,8 +315,7 @@ def cost_curve(prep: Prepared, ev: _Evaluator | None = None, levels: tuple[float
     return curve, up
 
 
-def _threshold(ev: _Evaluator, curve: pd.DataFrame, prob: float, column: str,
-               at: Any) -> tuple[float, int] | None:
+def _threshold(curve: pd.DataFrame, prob: float, column: str, at: Any) -> tuple[float, int] | None:
     """Smallest budget multiple where ``curve[column]`` reaches ``prob``: the bracketing level,
     then a bisection between it and the level below on ``at(scale, level_index)`` → P."""
     hit = curve.index[curve[column] >= prob]
@@ -341,7 +345,7 @@ def smallest_budgets(prep: Prepared, curve: pd.DataFrame, ev: _Evaluator | None 
     total0 = float(prep.amounts.sum())
 
     def p_of(run: tuple[np.ndarray, np.ndarray]) -> float:
-        return float((run[0].sum(axis=1) / run[1].sum(axis=1) < target).mean())
+        return float((_district(*run) < target).mean())
 
     seen: dict[tuple[str, float], float] = {}
 
@@ -351,26 +355,25 @@ def smallest_budgets(prep: Prepared, curve: pd.DataFrame, ev: _Evaluator | None 
             seen[key] = p_of(ev.end(ev.amounts(key[0], scale)))
         return seen[key]
 
+    def optimised_at(i: int) -> bool:
+        return ev.optimised.get(float(curve.loc[i, "budget_scale"]), (None,))[0] == OPTIMUM
+
     def amounts_at(scale: float, i: int) -> np.ndarray:
-        level = float(curve.loc[i, "budget_scale"])
-        alloc, amounts = ev.optimised.get(level, (None, None))
-        if alloc is None or alloc != OPTIMUM:
+        """Level ``i``'s answer scaled to ``scale`` (its rule's amounts when a rule answered)."""
+        if not optimised_at(i):
             return ev.amounts(str(curve.loc[i, "rule"]), scale)
-        return amounts * (scale / level)
+        level = float(curve.loc[i, "budget_scale"])
+        return ev.optimised[level][1] * (scale / level)
 
     def answer_at(scale: float, i: int) -> float:
         # the upper level's answer scaled down (the rule's own path is bisected separately and
-        # the smaller of the two thresholds kept)
-        level = float(curve.loc[i, "budget_scale"])
-        alloc, amounts = ev.optimised.get(level, (None, None))
-        if alloc is None or alloc != OPTIMUM:
-            return rule_at(scale, i)
-        return p_of(ev.end(amounts * (scale / level)))
+        # the smaller of the two thresholds kept); a rule's chance comes from rule_at's cache
+        return p_of(ev.end(amounts_at(scale, i))) if optimised_at(i) else rule_at(scale, i)
 
     rows = []
     for prob in probabilities:
-        by_rule = _threshold(ev, curve, prob, "rule_p_below_target", rule_at)
-        answer = _threshold(ev, curve, prob, "p_below_target", answer_at)
+        by_rule = _threshold(curve, prob, "rule_p_below_target", rule_at)
+        answer = _threshold(curve, prob, "p_below_target", answer_at)
         alloc = None if answer is None else str(curve.loc[answer[1], "allocation"])
         if answer is not None:
             ev.at_threshold[prob] = amounts_at(*answer)

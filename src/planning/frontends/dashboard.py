@@ -62,7 +62,7 @@ from planning.frontends import reporting
 from planning.frontends.commune_map import map_html, map_values
 from planning.frontends.dashboard_chart import TrajectoryPainter, png_output
 from planning.frontends.dashboard_optimise import OptimisePanel
-from planning.frontends.dashboard_text import intro_html
+from planning.frontends.dashboard_text import error_html, intro_html
 from planning.frontends.plan_tables import indicator_table
 from planning.models.results import Result
 from planning.models.runner import Prepared, prepare, run_prepared
@@ -454,8 +454,7 @@ class Dashboard:
             result = run_prepared(prep, amounts=self._amounts(sc, prep), counterfactual=False, indicators=True)
         except (PlanningInputError, PlanningInputErrors) as exc:
             self.error = exc
-            self.status.value = (f'<span class="planning-error" style="color:#c0392b">'
-                                 f"{label('dash_error', self.lang)}: {html.escape(str(exc))}</span>")
+            self.status.value = error_html(exc, self.lang)
             self.last_seconds = time.perf_counter() - t0
             return self.result
         self.error = None
@@ -506,8 +505,7 @@ class Dashboard:
                                    seed=self.seed), amounts=self._amounts(sc, prep))
             self.target = what_it_takes(prep)
         except (PlanningInputError, PlanningInputErrors) as exc:
-            self.target_text.value = (f'<span class="planning-error" style="color:#c0392b">'
-                                      f"{label('dash_error', lang)}: {html.escape(str(exc))}</span>")
+            self.target_text.value = error_html(exc, lang)
             return None
         self.target_text.value = f"<p>{html.escape(self.target.headline(lang))}</p>"
         self.target_chart.outputs = (png_output(lambda ax: self.target.plot(lang, ax), "cost curve"),)

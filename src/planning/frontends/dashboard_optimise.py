@@ -19,6 +19,7 @@ from planning.basics.i18n import Lang, label
 from planning.basics.numbers import fmt_pct
 from planning.basics.tables import kind_table
 from planning.frontends import reporting
+from planning.frontends.dashboard_text import error_html
 from planning.models.runner import Prepared
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def optimised_sentence(opt: Optimisation, current: tuple[float, float], lang: La
 def optimised_table(opt: Optimisation, current: np.ndarray, lang: Lang) -> pd.DataFrame:
     """Money by component over all years (million VND): the selected allocation and the optimum."""
     ids = opt.prep.book.ids
-    best = next(c for c in opt.candidates if c.name == OPTIMUM).amounts
+    best = opt.amounts
     keep = [k for k in range(len(ids)) if current[:, k].sum() > 0 or best[:, k].sum() > 0]
     return kind_table([
         (label("component", lang), "text", [reporting.component_name(ids[k], lang) for k in keep]),
@@ -113,8 +114,7 @@ class OptimisePanel:
             current = district_now(dash.result) if dash.result is not None else (float("nan"), float("nan"))
             return self.run(prep, amounts, current, lang)
         except (PlanningInputError, PlanningInputErrors) as exc:
-            self.text.value = (f'<span class="planning-error" style="color:#c0392b">'
-                               f"{label('dash_error', lang)}: {html.escape(str(exc))}</span>")
+            self.text.value = error_html(exc, lang)
             return None
 
     def show(self, lang: Lang) -> None:

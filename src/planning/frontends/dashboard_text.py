@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import html
 
-from planning.basics.i18n import Lang
+from planning.basics.i18n import Lang, label
 from planning.basics.numbers import check_lang, fmt_number
 
-__all__ = ["intro_html"]
+__all__ = ["error_html", "intro_html"]
 
 _INTRO: dict[str, tuple[tuple[str, str], ...]] = {
     "vi": (
@@ -82,3 +82,9 @@ def intro_html(lang: Lang = "vi", draws: int = 300) -> str:
                     f"{html.escape(text.format(draws=fmt_number(draws, lang)))}</p>"
                     for head, text in _INTRO[lang])
     return f'<div class="planning-intro" style="max-width: 1100px; line-height: 1.45">{items}</div>'
+
+
+def error_html(exc: Exception, lang: Lang = "vi") -> str:
+    """A bad input's bilingual message as the dashboard shows it (in red, escaped)."""
+    return (f'<span class="planning-error" style="color:#c0392b">'
+            f"{label('dash_error', lang)}: {html.escape(str(exc))}</span>")
