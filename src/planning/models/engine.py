@@ -46,6 +46,7 @@ from planning.models.engine_inputs import draws_from_samples as draws_from_sampl
 from planning.models.engine_inputs import per_draw_table
 from planning.models.engine_inputs import persistence as persistence
 from planning.models.engine_kernel import _kernel
+from planning.models.engine_start import _plain
 from planning.models.engine_start import correlation_for as correlation_for
 from planning.models.engine_start import start_counts as start_counts
 from planning.models.engine_start import start_parameters as start_parameters
@@ -96,15 +97,10 @@ def project(inputs: EngineInputs, draws: Draws, *, outputs: tuple[str, ...] = OU
         escaped = full
     with _KERNEL_LOCK:
         start = start_parameters(inputs, per_draw)
-        _kernel(np.asarray(inputs.households, float), np.asarray(inputs.poor, float),
-                np.asarray(inputs.near_poor, float), np.ascontiguousarray(escaped),
-                unit_correlation(inputs), start,
-                np.ascontiguousarray(inputs.amounts, dtype=float),
-                np.ascontiguousarray(inputs.targets, dtype=float),
-                np.ascontiguousarray(inputs.coverage_cap, dtype=float),
-                np.ascontiguousarray(inputs.switch_log_ratio, dtype=float),
-                np.ascontiguousarray(inputs.shock_fixed, dtype=float),
-                float(inputs.capacity_scale), per_draw,
-                np.ascontiguousarray(draws.shock.T, dtype=float), inv_cost, effects,
-                decompose, store, slot, np.zeros((0, 0, 0, 0)) if ledger is None else ledger)
+        args = [inputs.households, inputs.poor, inputs.near_poor, escaped, unit_correlation(inputs), start,
+                inputs.amounts, inputs.targets, inputs.coverage_cap, inputs.switch_log_ratio,
+                inputs.shock_fixed]
+        _kernel(*map(_plain, args), float(inputs.capacity_scale), _plain(per_draw), _plain(draws.shock.T),
+                _plain(inv_cost), _plain(effects), decompose, store, slot,
+                np.zeros((0, 0, 0, 0)) if ledger is None else ledger)
     return {name: store[i].transpose(2, 1, 0) for i, name in enumerate(outputs)}

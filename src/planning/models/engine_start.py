@@ -22,6 +22,12 @@ from planning.models.engine_inputs import (
 )
 
 
+def _plain(a: object) -> np.ndarray:
+    """A C-ordered, writable float64 array: the one layout the kernel is compiled for (a
+    read-only or strided view would compile a second copy of the kernel, ~35 s on a cold cache)."""
+    return np.require(a, dtype=np.float64, requirements=("C", "W"))
+
+
 def start_counts(inputs: EngineInputs, draws: Draws) -> dict[str, np.ndarray]:
     """The start distribution's households by status, each [draw, unit]: ``poor``, ``near_poor``,
     ``escaped`` (newly escaped, all cohorts), ``other``, and ``non_poor_deprived`` (households not
@@ -35,8 +41,8 @@ def start_counts(inputs: EngineInputs, draws: Draws) -> dict[str, np.ndarray]:
     out = np.zeros((5, inputs.n_units, D))
     with _KERNEL_LOCK:
         start = start_parameters(inputs, per_draw)
-        _start_counts(np.asarray(inputs.households, float), np.asarray(inputs.poor, float),
-                      np.asarray(inputs.near_poor, float), np.ascontiguousarray(escaped[:S]),
+        _start_counts(_plain(inputs.households), _plain(inputs.poor), _plain(inputs.near_poor),
+                      _plain(escaped[:S]),
                       unit_correlation(inputs), start, per_draw, out)
     names = ("poor", "near_poor", "escaped", "other", "non_poor_deprived")
     return {n: out[i].T for i, n in enumerate(names)}
