@@ -227,6 +227,14 @@ def _better(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], 
     return pa > pb if pa != pb else float(ra.mean()) < float(rb.mean())
 
 
+def _dominates(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], target: float) -> bool:
+    """True when run ``a`` is at least as good as ``b`` on every headline: P(district rate <
+    target), the mean rate and the poor households (mean over draws)."""
+    ra, rb = _district(*a), _district(*b)
+    return (float((ra < target).mean()) >= float((rb < target).mean()) and float(ra.mean()) <= float(rb.mean())
+            and float(a[0].sum(axis=1).mean()) <= float(b[0].sum(axis=1).mean()))
+
+
 def _summary(poor: np.ndarray, hh: np.ndarray, target: float) -> dict[str, float]:
     d = _district(poor, hh)
     return {"rate_2030_mean": float(d.mean()), "rate_2030_p05": float(np.percentile(d, 5)),
@@ -258,6 +266,7 @@ def cost_curve(prep: Prepared, ev: _Evaluator | None = None, levels: tuple[float
     rows, probs = [], []
     prev = None
     warm: tuple[float, np.ndarray] | None = None
+    below: tuple[np.ndarray, np.ndarray] = zero  # the level below's answer (poor, households)
     settings = settings or Settings(max_iter=8)
     for scale in levels:
         rule = "scenario"
@@ -285,13 +294,24 @@ def cost_curve(prep: Prepared, ev: _Evaluator | None = None, levels: tuple[float
             else:
                 amounts = optimise_from(prep, ev.base_budget * scale, start, kind="max-probability",
                                         target=target, tau=max(float(np.std(d)), 1e-3), settings=settings)
+            run = ev.end(amounts)
+            if _better(run, (poor, hh), target):
+                poor, hh, allocation, chosen = run[0], run[1], OPTIMUM, amounts
             # the level below's answer, scaled, is a candidate too: more money on every line
-            # never raises a draw's rate, so the answers' chances never fall as money grows
-            cands = [amounts] if warm is None else [amounts, start]
-            for a, run in zip(cands, ev.end_many(cands, ev.draws), strict=True):
-                if _better(run, (poor, hh), target):
-                    poor, hh, allocation, chosen = run[0], run[1], OPTIMUM, a
+            # never raises a draw's rate, so with it the answers' chances never fall as money
+            # grows. It is run on the first draws, and on the rest only when it beats the
+            # answer there or the answer does not already beat the level below's on all draws
+            # (a whole-draw run saved at most levels; each draw's result is its own)
+            if warm is not None:
+                run = ev.end(start, small)
+                head = (poor[:n_small], hh[:n_small])
+                if rest is not None and (_better(run, head, target) or not _dominates((poor, hh), below, target)):
+                    more = ev.end(start, rest)
+                    run = (np.concatenate([run[0], more[0]]), np.concatenate([run[1], more[1]]))
+                if run[0].shape[0] == poor.shape[0] and _better(run, (poor, hh), target):
+                    poor, hh, allocation, chosen = run[0], run[1], OPTIMUM, start
             warm = (scale, chosen)
+            below = (poor, hh)
         ev.optimised[scale] = (allocation, chosen)
         rates = _rates(poor, hh, member)
         lifted = float((zero_poor.sum(axis=1) - poor.sum(axis=1)).mean())
