@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planning.analyses.target import LEVELS, LEVERS, _Evaluator, what_it_takes
+from planning.analyses.breakeven import LEVERS
+from planning.analyses.target import LEVELS, _Evaluator, what_it_takes
 from planning.frontends.cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from planning.analyses.allocation_search import OPTIMUM, Settings, optimise_from
+from planning.analyses.breakeven import breakeven
 from planning.analyses.constraints import rule_amounts
 from planning.analyses.stream_value import COLUMNS as STREAM_COLUMNS
 from planning.analyses.stream_value import stream_values
@@ -53,7 +54,6 @@ ALLOCATION_COLUMNS = ("probability", "unit", "name", "name_en", "component", "am
 RULES: tuple[str, ...] = ("scenario", "equal", "per_poor_household", "need_weighted")
 THRESHOLDS = (0.5, 0.8)
 _SELECT_DRAWS = 100
-_BREAKEVEN_DRAWS = 300
 _BISECT = 6  # halvings between two levels (≤ 1.5× apart): the threshold to within 0.7 %
 #: above this chance at a level, the next levels reuse its optimum scaled instead of searching
 _SETTLED = 0.99
@@ -408,82 +408,6 @@ def smallest_budgets(prep: Prepared, curve: pd.DataFrame, ev: _Evaluator | None 
                      "total_budget_rule": np.nan if by_rule is None else by_rule[0] * total0,
                      "rule": None if by_rule is None else str(curve.loc[by_rule[1], "rule"]),
                      "max_scale_searched": float(curve["budget_scale"].max())})
-    return pd.DataFrame(rows)
-
-
-#: breakeven levers: (id, what it scales, search range from the current value to the limit)
-LEVERS: tuple[tuple[str, str, float, float], ...] = (
-    ("repoverty", "multiplier", 1.0, 0.0),
-    ("new_poverty", "multiplier", 1.0, 0.0),
-    ("income_growth", "added", 0.0, 0.25),
-    ("unit_costs", "multiplier", 1.0, 0.01),
-    ("effects", "multiplier", 1.0, 20.0),
-    ("coverage_limits", "multiplier", 1.0, 20.0),
-    ("switch_size", "multiplier", 1.0, 0.0),
-)
-
-
-def _lever(ev: _Evaluator, draws: Draws, lever: str, x: float) -> tuple[EngineInputs, Draws]:
-    inputs = ev.inputs
-    if lever == "repoverty":
-        draws = replace(draws, escaped_relative_risk=draws.escaped_relative_risk * x)
-    elif lever == "new_poverty":
-        m = max(x, 1e-6)  # everyone's setbacks × m, the newly escaped's kept as they were
-        draws = replace(draws, setback_probability=draws.setback_probability * m,
-                        escaped_relative_risk=draws.escaped_relative_risk / m)
-    elif lever == "income_growth":
-        draws = replace(draws, growth=draws.growth + x)
-    elif lever == "unit_costs":
-        draws = replace(draws, unit_cost=draws.unit_cost * x)
-    elif lever == "effects":
-        draws = replace(draws, effect_income=draws.effect_income * x,
-                        effect_deprivation=np.minimum(draws.effect_deprivation * x, 0.999),
-                        effect_protect=np.minimum(draws.effect_protect * x, 0.999))
-    elif lever == "coverage_limits":
-        inputs = replace(inputs, coverage_cap=np.minimum(inputs.coverage_cap * x, 1.0))
-    elif lever == "switch_size":
-        draws = replace(draws, switch_scale=np.full(draws.n, x))
-    else:  # pragma: no cover (LEVERS lists them all)
-        raise ValueError(lever)
-    return inputs, draws
-
-
-def breakeven(prep: Prepared, ev: _Evaluator | None = None, probability: float = 0.5,
-              draws: int = _BREAKEVEN_DRAWS) -> pd.DataFrame:
-    """Per key assumption: its current value and the value at which the plan's own budget and
-    allocation reach P(district rate < target) ≥ ``probability`` (bisection), or not reachable."""
-    ev = ev or _Evaluator(prep)
-    base = ev.draws.take(slice(0, min(draws, ev.draws.n)))
-    target = prep.plan.target_rate
-
-    def prob(lever: str, x: float) -> float:
-        inputs, d = _lever(ev, base, lever, x)
-        poor, hh = ev.end(prep.amounts, d, inputs)
-        return float((poor.sum(axis=1) / hh.sum(axis=1) < target).mean())
-
-    current_growth = float(np.mean(base.growth))
-    rows = []
-    for lever, _kind, start, limit in LEVERS:
-        p_now = prob(lever, start)
-        p_limit = prob(lever, limit)
-        needed = None
-        if p_now >= probability:
-            needed = start
-        elif p_limit >= probability:
-            lo, hi = start, limit
-            for _ in range(_BISECT + 1):
-                mid = 0.5 * (lo + hi)
-                if prob(lever, mid) >= probability:
-                    hi = mid
-                else:
-                    lo = mid
-            needed = hi
-        current = current_growth if lever == "income_growth" else 1.0
-        value = None if needed is None else (current_growth + needed if lever == "income_growth" else needed)
-        rows.append({"assumption": lever, "kind": "log points a year" if lever == "income_growth" else "x current",
-                     "current_value": current, "value_needed": value, "reachable": needed is not None,
-                     "limit_searched": current_growth + limit if lever == "income_growth" else limit,
-                     "p_now": p_now, "p_at_limit": p_limit})
     return pd.DataFrame(rows)
 
 
