@@ -12,30 +12,16 @@ import numpy as np
 from planning.models.engine_inputs import _MAX_P, BIN_WIDTH, LINE_BIN, N_BINS, X_LOW
 from planning.models.engine_start import (
     _deposit,
-    _deposit_pair,
     _initial,
     _listed_share,
+    _range_of,
+    _split,
     _start_near_poor,
 )
 
 #: kernel entries below this share of a group's households are dropped (far below any output's
 #: precision: 1e-13 of a commune's households)
 _TAIL = 1e-13
-
-
-@numba.njit(cache=True)
-def _range_of(A, o):  # pragma: no cover (compiled)
-    """[lo, hi) of the bins where origin ``o`` holds any mass (lo == hi when empty)."""
-    lo = N_BINS
-    hi = 0
-    for j in range(N_BINS):
-        if A[o, 0, j] != 0.0 or A[o, 1, j] != 0.0:
-            if j < lo:
-                lo = j
-            hi = j + 1
-    if hi == 0:
-        lo = 0
-    return lo, hi
 
 
 @numba.njit(cache=True)
@@ -119,6 +105,9 @@ def _pair(c, d, H0, P0, N0, E0, r_unit, start, amounts, targets, caps, ratio, sh
         ln_dep[k] = math.log1p(-effects[1, k, d])
         ln_pro[k] = math.log1p(-effects[2, k, d])
     tmp = np.zeros((2, N_BINS))  # the convolution's output for one origin
+    kk = np.zeros((2, N_BINS), dtype=np.int64)  # the year's move: target bin (kept, hit)
+    gg = np.zeros((2, N_BINS))  # its share in bin kk
+    ff = np.zeros((2, N_BINS))  # and in bin kk + 1
     want_ind = ind_out.shape[0] > 0
     cohorts = np.zeros(S)
     band = 0.0
@@ -351,6 +340,11 @@ def _pair(c, d, H0, P0, N0, E0, r_unit, start, amounts, targets, caps, ratio, sh
         mu = (sx + gained) / tot if tot > 0.0 else 0.0
         base_p = pi0 * shock[t, d] * shock_fixed[t, c]
         ph = perm / h
+        # where each bin's mass goes (bin and shares), the same for every origin: once a year
+        for j in range(N_BINS):
+            pos = j + (drift - (1.0 - rho) * (X_LOW + (j + 0.5) * h - mu)) / h
+            _split(pos, j, kk, gg, ff, 0)
+            _split(pos - ph, j, kk, gg, ff, 1)
         for o in range(n_orig):
             for dl in range(2):
                 for j in range(blo[o], bhi[o]):
@@ -386,10 +380,24 @@ def _pair(c, d, H0, P0, N0, E0, r_unit, start, amounts, targets, caps, ratio, sh
                 f1 = w1 * stay
                 flip_out += w1 - f1
                 f0 = w0 + w1 - f1
-                x = X_LOW + (j + 0.5) * h
-                pos = j + (drift - (1.0 - rho) * (x - mu)) / h
-                _deposit_pair(Bk, o, pos, f0 * q_keep, f1 * q_keep)
-                _deposit_pair(Bh, o, pos - ph, f0 * p, f1 * p)
+                k = kk[0, j]
+                g = gg[0, j]
+                f = ff[0, j]
+                a0 = f0 * q_keep
+                a1 = f1 * q_keep
+                Bk[o, 0, k] += a0 * g
+                Bk[o, 0, k + 1] += a0 * f
+                Bk[o, 1, k] += a1 * g
+                Bk[o, 1, k + 1] += a1 * f
+                k = kk[1, j]
+                g = gg[1, j]
+                f = ff[1, j]
+                a0 = f0 * p
+                a1 = f1 * p
+                Bh[o, 0, k] += a0 * g
+                Bh[o, 0, k + 1] += a0 * f
+                Bh[o, 1, k] += a1 * g
+                Bh[o, 1, k + 1] += a1 * f
         # ---- 5. the review at the end of the year: who is listed (income this year at
         # or below the line), flows by origin, statuses for next year, new households
         # (shaped like the existing ones) and the outputs, in one pass

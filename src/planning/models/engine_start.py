@@ -1,6 +1,8 @@
 """The start of a projection: each commune's income distribution and deprivation flags set so
 that the base year reproduces the review (poor, near-poor, newly escaped), and the
-income–deprivation correlation that matches data/deprivation_rates.csv (docs/model.md §3)."""
+income–deprivation correlation that matches data/deprivation_rates.csv (docs/model.md §3);
+and the grid's compiled helpers that the start and the yearly step share (mass deposited at a
+fractional bin, the listed share of a bin, a group's occupied bins, the year's move per bin)."""
 
 from __future__ import annotations
 
@@ -134,23 +136,39 @@ def _deposit(out, o, dl, pos, w):  # pragma: no cover (compiled)
 
 
 @numba.njit(cache=True)
-def _deposit_pair(out, o, pos, w0, w1):  # pragma: no cover (compiled)
-    """``_deposit`` of ``w0`` (not deprived) and ``w1`` (deprived) at the same position: the
-    bin index and shares are worked out once (the engine's hot loop)."""
+def _range_of(A, o):  # pragma: no cover (compiled)
+    """[lo, hi) of the bins where origin ``o`` holds any mass (lo == hi when empty)."""
+    lo = N_BINS
+    hi = 0
+    for j in range(N_BINS):
+        if A[o, 0, j] != 0.0 or A[o, 1, j] != 0.0:
+            if j < lo:
+                lo = j
+            hi = j + 1
+    if hi == 0:
+        lo = 0
+    return lo, hi
+
+
+@numba.njit(cache=True)
+def _split(pos, j, kk, gg, ff, r):  # pragma: no cover (compiled)
+    """Bin ``j``'s move to fractional position ``pos`` as (bin, shares) in row ``r``, with the
+    grid's ends as ``_deposit`` has them (a zero share where a bin is clamped). Worked out once a
+    year for all origins instead of once per origin and bin: 15 % of the engine's time."""
     if pos <= 0.0:
-        out[o, 0, 0] += w0
-        out[o, 1, 0] += w1
+        kk[r, j] = 0
+        gg[r, j] = 1.0
+        ff[r, j] = 0.0
     elif pos >= N_BINS - 1:
-        out[o, 0, N_BINS - 1] += w0
-        out[o, 1, N_BINS - 1] += w1
+        kk[r, j] = N_BINS - 2
+        gg[r, j] = 0.0
+        ff[r, j] = 1.0
     else:
         k = int(pos)
         f = pos - k
-        g = 1.0 - f
-        out[o, 0, k] += w0 * g
-        out[o, 0, k + 1] += w0 * f
-        out[o, 1, k] += w1 * g
-        out[o, 1, k + 1] += w1 * f
+        kk[r, j] = k
+        gg[r, j] = 1.0 - f
+        ff[r, j] = f
 
 
 @numba.njit(cache=True)
