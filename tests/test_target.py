@@ -177,3 +177,27 @@ def test_cli_target_writes_every_file(tmp_path, capsys):
     be = pd.read_csv(out / "breakeven.csv")
     assert list(be.columns[:5]) == ["assumption", "kind", "current_value", "value_needed", "reachable"]
     assert "With the plan's budget" in capsys.readouterr().out
+
+
+def test_a_saved_answer_is_read_back_only_for_the_same_question(tmp_path, monkeypatch):
+    """``saved=``: the printed report's second language reads the first's answer instead of
+    computing it again; another question (here another seed) computes its own."""
+    import planning.analyses.target as target
+
+    calls = []
+    real = target.cost_curve
+    monkeypatch.setattr(target, "cost_curve", lambda *a, **k: calls.append(1) or real(*a, **k))
+    saved = tmp_path / "answer.pickle"
+    kw = {"draws": 20, "levels": (0, 1, 2), "saved": saved}
+    first = what_it_takes(PLAN, seed=3, **kw)
+    assert saved.is_file() and len(calls) == 1
+    again = what_it_takes(PLAN, seed=3, **kw)
+    assert len(calls) == 1  # read, not computed
+    pd.testing.assert_frame_equal(again.curve, first.curve)
+    pd.testing.assert_frame_equal(again.thresholds, first.thresholds)
+    assert again.headline("vi") == first.headline("vi")
+    other = what_it_takes(PLAN, seed=4, **kw)
+    assert len(calls) == 2 and not other.curve.equals(first.curve)
+    saved.write_bytes(b"not an answer")  # a damaged file is computed over, never trusted
+    what_it_takes(PLAN, seed=3, **kw)
+    assert len(calls) == 3

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import pickle
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -39,8 +40,9 @@ from planning.analyses.breakeven import breakeven
 from planning.analyses.constraints import rule_amounts
 from planning.analyses.stream_value import COLUMNS as STREAM_COLUMNS
 from planning.analyses.stream_value import stream_values
+from planning.basics.hashing import file_sha256, json_digest
 from planning.basics.i18n import Lang
-from planning.basics.manifest import build_manifest
+from planning.basics.manifest import build_manifest, package_version
 from planning.models.engine import DECOMPOSITION, Draws, EngineInputs, project
 from planning.models.runner import Prepared, prepare
 from planning.stores.scenario import scenario_inputs
@@ -455,20 +457,42 @@ def _allocations(prep: Prepared, at: dict[float, np.ndarray]) -> pd.DataFrame:
 
 
 def what_it_takes(scenario: Any, *, draws: int | None = None, seed: int | None = None,
-                  levels: tuple[float, ...] = LEVELS, optimise: bool = True) -> WhatItTakes:
+                  levels: tuple[float, ...] = LEVELS, optimise: bool = True,
+                  saved: str | os.PathLike[str] | None = None) -> WhatItTakes:
     """The whole answer for ``scenario`` (file, dict or prepared); ``optimise``: the allocation
-    optimised at every budget level (else the best rule's)."""
+    optimised at every budget level (else the best rule's).
+
+    ``saved``: a file that keeps the answer for the same question (the scenario's input files'
+    contents, draws, seed, levels, ``optimise``): read when it holds it, else written. The
+    printed report asks the same question once per language; the second reads the first's."""
     prep = scenario if isinstance(scenario, Prepared) else prepare(scenario, draws=draws, seed=seed)
+    key = None
+    if saved is not None:
+        key = json_digest({"inputs": [file_sha256(f) for f in scenario_inputs(prep.loaded)],
+                           "scenario": prep.loaded.scenario.name, "draws": prep.draws, "seed": prep.seed,
+                           "levels": list(levels), "optimise": optimise, "version": package_version()})
+        try:
+            with open(saved, "rb") as fh:
+                found = pickle.load(fh)
+            if found[0] == key:
+                return found[1]
+        except (OSError, pickle.UnpicklingError, EOFError, IndexError, TypeError):
+            pass  # not there (or not a saved answer): computed below and written
     ev = _Evaluator(prep)
     curve, up = cost_curve(prep, ev, levels, optimise=optimise)
     thresholds = smallest_budgets(prep, curve, ev)
     # the rate at the plan's budget is split for the allocation the curve answers with there
     plan_amounts = ev.optimised[1.0][1] if 1.0 in ev.optimised else None
-    return WhatItTakes(prep=prep, curve=curve, unit_probability=up, thresholds=thresholds,
-                       breakeven=breakeven(prep, ev), decomposition=decomposition(prep, plan_amounts),
-                       communes=_communes(prep, curve, up), streams=stream_values(prep),
-                       allocations=_allocations(prep, ev.at_threshold), level_amounts=ev.optimised,
-                       threshold_amounts=ev.at_threshold)
+    answer = WhatItTakes(prep=prep, curve=curve, unit_probability=up, thresholds=thresholds,
+                         breakeven=breakeven(prep, ev), decomposition=decomposition(prep, plan_amounts),
+                         communes=_communes(prep, curve, up), streams=stream_values(prep),
+                         allocations=_allocations(prep, ev.at_threshold), level_amounts=ev.optimised,
+                         threshold_amounts=ev.at_threshold)
+    if saved is not None:
+        tmp = Path(f"{saved}.{os.getpid()}.part")
+        tmp.write_bytes(pickle.dumps((key, answer)))
+        os.replace(tmp, saved)  # whole or absent, also when two runs write it at once
+    return answer
 
 
 def cli_main(args: argparse.Namespace) -> int:

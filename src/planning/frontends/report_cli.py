@@ -146,15 +146,19 @@ def make_reports(scenarios: Sequence[str | Path], out_dir: str | Path, *, lang: 
         tmp.mkdir()
         res.mkdir()
         jobs: list[tuple[Path, Path, dict[str, Any]]] = []
+        later: list[tuple[Path, Path, dict[str, Any]]] = []
         for p in paths:
             for k, lg in enumerate(langs):
                 jobs.append((NOTEBOOKS / "scenario_report.ipynb", tmp / f"{p.stem}-report-{lg}.ipynb",
                              {"scenario_path": str(p), "draws": draws, "seed": seed, "lang": lg,
                               "out_dir": str(res / p.stem) if k == 0 else None}))
                 if what_it_takes:
-                    jobs.append((NOTEBOOKS / "what_it_takes.ipynb", tmp / f"{p.stem}-wit-{lg}.ipynb",
+                    # one answer per scenario: the first language's run saves it, the others
+                    # (queued last, so that it is there by then) read it
+                    (jobs if k == 0 else later).append((NOTEBOOKS / "what_it_takes.ipynb", tmp / f"{p.stem}-wit-{lg}.ipynb",
                                  {"scenario_path": str(p), "draws": min(draws or 500, 500), "seed": seed or 20261126,
-                                  "lang": lg}))
+                                  "lang": lg, "saved": str(tmp / f"{p.stem}-wit.pickle")}))
+        jobs += later
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             outcome = dict(zip([j[1] for j in jobs], pool.map(_run, jobs), strict=True))
         result.errors += [e for e in outcome.values() if e]
