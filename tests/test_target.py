@@ -201,3 +201,15 @@ def test_a_saved_answer_is_read_back_only_for_the_same_question(tmp_path, monkey
     saved.write_bytes(b"not an answer")  # a damaged file is computed over, never trusted
     what_it_takes(PLAN, seed=3, **kw)
     assert len(calls) == 3
+
+
+def test_the_assumptions_table_the_paragraph_points_to_is_in_the_report(answer):
+    from planning.analyses.target_text import ASSUMPTIONS
+
+    md = answer.markdown()
+    assert "(see the assumptions table in the report)" in md and "(xem bảng giả định trong báo cáo)" in md
+    table = md[md.index("## Bảng giả định / Assumptions table"):].split("\n\n")[1].splitlines()
+    assert len(table) == 2 + len(LEVERS)
+    for (lever, *_), row in zip(LEVERS, table[2:], strict=True):
+        assert row.startswith(f"| {ASSUMPTIONS[lever][0]} / {ASSUMPTIONS[lever][1]} |")
+        assert not re.search(r"\d\.\d", row)  # Vietnamese number style throughout
