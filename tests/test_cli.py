@@ -22,6 +22,7 @@ def test_run_writes_summary_and_manifest(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Poverty rate (mean)" in out and "2030" in out and "the chance of getting below 1% in 2030 is" in out
     assert not re.search(r"\d,\d%", out)  # one number style: English
+    assert out.splitlines()[0].endswith("(50 simulations, seed 4, commune model)")
     s = pd.read_csv(tmp_path / "summary.csv")
     for col in ("unit", "year", "poverty_rate_mean", "poverty_rate_p05", "poverty_rate_p95"):
         assert col in s.columns
@@ -100,3 +101,11 @@ def test_validate_checks_allocation_tables(tmp_path, capsys):
     assert main(["validate", str(bad)]) == 2
     out = capsys.readouterr().out
     assert "bad.csv" in out and "row 2" in out and "year" in out and "2031" in out
+
+
+def test_run_speaks_the_planner_s_language_from_the_first_line(tmp_path, capsys):
+    """The Vietnamese run says its header in Vietnamese, without ids or English words."""
+    assert main(["run", PLAN, "--out", str(tmp_path), "--draws", "1000", "--seed", "4"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.endswith("(1.000 lần mô phỏng, hạt giống 4, mô hình theo xã)")
+    assert not re.search(r"district_plan|draws|seed|engine", first)

@@ -93,7 +93,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = result.write(args.out, overwrite=overwrite)
     o = result.outcomes()
     title = o["title_vi"] if args.lang == "vi" else o["title_en"]
-    print(f"{title} — {o['scenario']} ({o['draws']} draws / lần mô phỏng, seed {o['seed']}, engine {o['engine']})")
+    engine = {"commune": ("mô hình theo xã", "commune model"), "microsim": ("mô phỏng từng hộ", "household model")}
+    kind = engine.get(o["engine"], (o["engine"], o["engine"]))
+    if args.lang == "vi":
+        print(f"{title} ({_num(o['draws'], 'vi')} lần mô phỏng, hạt giống {o['seed']}, {kind[0]})")
+    else:
+        print(f"{title} ({_num(o['draws'], 'en')} simulations, seed {o['seed']}, {kind[1]})")
     _print_table(district_table(result, args.lang))
     from planning.frontends.report_text import headline
 
