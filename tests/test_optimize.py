@@ -3,6 +3,7 @@ min-cost (reachable and not), explanation, command line. Few draws keep it fast.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -244,9 +245,34 @@ def test_dask_executor_finds_the_same_optimum_and_leaves_no_process():
     prep = prepare(SCENARIOS / "district_plan.yaml", draws=DRAWS)
     local = optimize(prep, explain=False, settings=Settings(max_iter=4))
     before = {p.pid for p in multiprocessing.active_children()}
+    dask_default = Path(tempfile.gettempdir()) / "dask-scratch-space"
+    left = set(dask_default.glob("*"))
     remote = optimize(prep, explain=False, settings=Settings(max_iter=4, executor="dask", workers=2))
     np.testing.assert_allclose(remote.amounts, local.amounts, rtol=0, atol=1e-9)
     assert remote.trace["engine_cells"].iloc[-1] == local.trace["engine_cells"].iloc[-1]
     assert {p.pid for p in multiprocessing.active_children()} <= before
+    assert not list(Path(tempfile.gettempdir()).glob("planning-dask-*"))  # its scratch folder is gone too
+    assert set(dask_default.glob("*")) == left  # and nothing was left in dask's default one
     with pytest.raises(PlanningInputError, match="executor"):
         optimize(prep, explain=False, settings=Settings(executor="spark"))
+
+
+def test_a_cluster_whose_start_fails_halfway_is_stopped(monkeypatch):
+    """When sending the draws to a freshly started LocalCluster fails, the cluster's worker
+    processes and its scratch folder are gone when the error reaches the caller."""
+    import multiprocessing
+
+    import distributed
+
+    from planning.analyses.allocation_search import Settings
+
+    def refuse(*_a, **_k):
+        raise RuntimeError("scatter refused")
+
+    prep = prepare(SCENARIOS / "district_plan.yaml", draws=DRAWS)
+    before = {p.pid for p in multiprocessing.active_children()}
+    monkeypatch.setattr(distributed.Client, "scatter", refuse)
+    with pytest.raises(RuntimeError, match="scatter refused"):
+        optimize(prep, explain=False, settings=Settings(max_iter=1, executor="dask", workers=1))
+    assert {p.pid for p in multiprocessing.active_children()} <= before
+    assert not list(Path(tempfile.gettempdir()).glob("planning-dask-*"))

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from planning.basics.dask_client import dask_client
 from planning.basics.errors import PlanningInputError
 from planning.models.engine import Draws, EngineInputs, project
 from planning.models.runner import Prepared
@@ -92,8 +93,14 @@ class _Evaluator:
         self._stack = contextlib.ExitStack()
         self._client: Any = None
         if settings.executor == "dask":
-            self._client = _dask_client(settings, self._stack)
-            self._draws_remote = self._client.scatter(self.draws, broadcast=True)
+            try:
+                # one engine thread per worker process: the workers are the parallelism
+                self._client = dask_client(self._stack, scheduler=settings.scheduler, workers=settings.workers,
+                                           source="<optimize>", env={"NUMBA_NUM_THREADS": "1"})
+                self._draws_remote = self._client.scatter(self.draws, broadcast=True)
+            except BaseException:
+                self._stack.close()  # a cluster started here is stopped, also when the scatter fails
+                raise
         elif settings.executor != "local":
             raise PlanningInputError("<optimize>", "executor", "'local' or 'dask'", settings.executor)
 
@@ -159,25 +166,3 @@ class _Evaluator:
 def _end_poor(inputs: EngineInputs, draws: Draws) -> np.ndarray:
     """[draw, unit] end-year poor households (one chunk of virtual communes; runs on a worker)."""
     return project(inputs, draws, outputs=("poor",))["poor"][:, :, -1]
-
-
-def _dask_client(settings: Settings, stack: contextlib.ExitStack) -> Any:
-    """A ``distributed`` client: to ``settings.scheduler``, or to a LocalCluster of
-    ``settings.workers`` single-threaded worker processes (closed with ``stack``)."""
-    import logging
-
-    from distributed import Client, LocalCluster
-
-    if settings.scheduler:
-        try:
-            return stack.enter_context(Client(settings.scheduler))
-        except OSError as exc:  # includes the connect timeout
-            raise PlanningInputError("<optimize>", "scheduler", "the address of a running dask scheduler",
-                                     f"{settings.scheduler} ({exc})",
-                                     message_vi=f"không kết nối được dask scheduler {settings.scheduler}: {exc}"
-                                     ) from exc
-    # one engine thread per worker process: the workers are the parallelism
-    cluster = stack.enter_context(LocalCluster(
-        n_workers=max(settings.workers, 1), threads_per_worker=1, processes=True, dashboard_address=None,
-        silence_logs=logging.WARNING, env={"NUMBA_NUM_THREADS": "1"}))
-    return stack.enter_context(Client(cluster))

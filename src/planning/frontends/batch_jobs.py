@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import os
 import time
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from planning.basics.errors import PlanningInputError
+from planning.basics.dask_client import dask_client
 from planning.basics.outputs import install, seal, work_folder
 from planning.basics.paths import display_path
 from planning.frontends.batch_layout import (
@@ -193,30 +192,10 @@ def _run_dask(
     on_result: Callable[[dict[str, Any]], None],
     crashed: Callable[[dict[str, Any], BaseException], dict[str, Any]],
 ) -> None:
-    from distributed import Client, LocalCluster
     from distributed import as_completed as dask_as_completed
 
     with contextlib.ExitStack() as stack:
-        if scheduler:
-            try:
-                client = stack.enter_context(Client(scheduler))
-            except OSError as exc:  # includes the connect timeout
-                raise PlanningInputError(
-                    "batch", "scheduler", "the address of a running dask scheduler",
-                    f"{scheduler} ({exc})",
-                    message_vi=f"không kết nối được dask scheduler {scheduler}: {exc}",
-                ) from exc
-        else:
-            cluster = stack.enter_context(
-                LocalCluster(
-                    n_workers=workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    silence_logs=logging.WARNING,
-                )
-            )
-            client = stack.enter_context(Client(cluster))
+        client = dask_client(stack, scheduler=scheduler, workers=workers, source="batch")
         # pure=False: the same job re-submitted must run again, not come from dask's cache.
         futures = client.map(_execute_job, jobs, pure=False)
         by_key = {f.key: job for f, job in zip(futures, jobs, strict=True)}
