@@ -16,6 +16,7 @@ from planning.models.engine_start import (
     _listed_share,
     _range_of,
     _split,
+    _spread,
     _start_near_poor,
 )
 
@@ -380,24 +381,8 @@ def _pair(c, d, H0, P0, N0, E0, r_unit, start, amounts, targets, caps, ratio, sh
                 f1 = w1 * stay
                 flip_out += w1 - f1
                 f0 = w0 + w1 - f1
-                k = kk[0, j]
-                g = gg[0, j]
-                f = ff[0, j]
-                a0 = f0 * q_keep
-                a1 = f1 * q_keep
-                Bk[o, 0, k] += a0 * g
-                Bk[o, 0, k + 1] += a0 * f
-                Bk[o, 1, k] += a1 * g
-                Bk[o, 1, k + 1] += a1 * f
-                k = kk[1, j]
-                g = gg[1, j]
-                f = ff[1, j]
-                a0 = f0 * p
-                a1 = f1 * p
-                Bh[o, 0, k] += a0 * g
-                Bh[o, 0, k + 1] += a0 * f
-                Bh[o, 1, k] += a1 * g
-                Bh[o, 1, k + 1] += a1 * f
+                _spread(Bk, o, kk[0, j], gg[0, j], ff[0, j], f0 * q_keep, f1 * q_keep)
+                _spread(Bh, o, kk[1, j], gg[1, j], ff[1, j], f0 * p, f1 * p)
         # ---- 5. the review at the end of the year: who is listed (income this year at
         # or below the line), flows by origin, statuses for next year, new households
         # (shaped like the existing ones) and the outputs, in one pass

@@ -172,6 +172,16 @@ def _split(pos, j, kk, gg, ff, r):  # pragma: no cover (compiled)
 
 
 @numba.njit(cache=True)
+def _spread(out, o, k, g, f, w0, w1):  # pragma: no cover (compiled)
+    """Add ``w0`` (not deprived) and ``w1`` (deprived) of origin ``o`` to bins k and k + 1 with
+    shares g and f (a bin's move worked out by :func:`_split`)."""
+    out[o, 0, k] += w0 * g
+    out[o, 0, k + 1] += w0 * f
+    out[o, 1, k] += w1 * g
+    out[o, 1, k + 1] += w1 * f
+
+
+@numba.njit(cache=True)
 def _listed_share(j, t_bins):  # pragma: no cover (compiled)
     """Share of bin ``j``'s households listed (at or below the line) when their income this
     year is ``t_bins`` bins below their permanent income (0 for no transitory loss)."""
