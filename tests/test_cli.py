@@ -107,5 +107,16 @@ def test_run_speaks_the_planner_s_language_from_the_first_line(tmp_path, capsys)
     """The Vietnamese run says its header in Vietnamese, without ids or English words."""
     assert main(["run", PLAN, "--out", str(tmp_path), "--draws", "1000", "--seed", "4"]) == 0
     first = capsys.readouterr().out.splitlines()[0]
-    assert first.endswith("(1.000 lần mô phỏng, hạt giống 4, mô hình theo xã)")
+    assert first.endswith("(1.000 lần mô phỏng, số khởi tạo ngẫu nhiên 4, mô hình theo xã)")
     assert not re.search(r"district_plan|draws|seed|engine", first)
+
+
+def test_a_reader_that_leaves_early_is_no_error(tmp_path):
+    """``planning run … | head -1``: the run is written, the command ends quietly with 0."""
+    proc = subprocess.Popen([sys.executable, "-m", "planning", "run", PLAN, "--out", str(tmp_path / "r"),
+                             "--draws", "20"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.readline()
+    proc.stdout.close()  # like head: stop reading after the first line
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, err
+    assert "error" not in err.lower() and (tmp_path / "r" / "summary.csv").exists()

@@ -65,6 +65,9 @@ def test_reports_hold_no_code_prompts_paths_or_developer_words(reports: Path, na
                  "district_plan", "decree_", "P(<", "None"):
         assert word not in text, word
     assert "<script" not in html.lower()  # nothing to run, nothing fetched from the internet
+    # every chart's alternative text is the page's word for it, not nbconvert's note to developers
+    alts = re.findall(r'<img[^>]*\balt="([^"]*)"', html)
+    assert alts and set(alts) == {"Biểu đồ / Chart"}, set(alts)
 
 
 @pytest.mark.parametrize("name", REPORTS)

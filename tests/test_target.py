@@ -207,8 +207,9 @@ def test_the_assumptions_table_the_paragraph_points_to_is_in_the_report(answer):
     from planning.analyses.target_text import ASSUMPTIONS
 
     md = answer.markdown()
-    assert "(see the assumptions table in the report)" in md and "(xem bảng giả định trong báo cáo)" in md
-    table = md[md.index("## Bảng giả định / Assumptions table"):].split("\n\n")[1].splitlines()
+    assert "(see the table of the assumptions that would have to differ)" in md
+    assert "(xem bảng giả định nào phải khác đi)" in md
+    table = md[md.index("## Giả định nào phải khác đi / Which assumptions would have to differ"):].split("\n\n")[1].splitlines()
     assert len(table) == 2 + len(LEVERS)
     for (lever, *_), row in zip(LEVERS, table[2:], strict=True):
         assert row.startswith(f"| {ASSUMPTIONS[lever][0]} / {ASSUMPTIONS[lever][1]} |")

@@ -122,7 +122,7 @@ def paragraph(w: WhatItTakes, lang: Lang = "vi") -> str:
         else:
             s += "Với đúng kinh phí kế hoạch, không giả định nào trong phạm vi đã xét đủ để đạt mục tiêu. "
         s += ("Các con số phụ thuộc vào số liệu minh hoạ và các giả định có khoảng bất định rộng "
-              "(xem bảng giả định trong báo cáo).")
+              "(xem bảng giả định nào phải khác đi).")
         if cal:
             s += " Tốc độ tăng thu nhập và rủi ro được hiệu chỉnh theo số liệu công bố của tỉnh Sơn La."
         s += streams_text(w, lang)
@@ -154,7 +154,7 @@ def paragraph(w: WhatItTakes, lang: Lang = "vi") -> str:
                 _breakeven_text(r, lang) for _, r in ok.iterrows()) + ". ")
         else:
             s += "With the plan's own budget, no assumption within the ranges searched is enough. "
-        s += "The figures rest on illustrative data and on assumptions with wide ranges (see the assumptions table in the report)."
+        s += "The figures rest on illustrative data and on assumptions with wide ranges (see the table of the assumptions that would have to differ)."
         if cal:
             s += " Income growth and setback risk are calibrated to Sơn La province's published figures."
         s += streams_text(w, lang)
@@ -254,25 +254,27 @@ def markdown(w: WhatItTakes) -> str:
 
 def _assumptions_table(w: WhatItTakes) -> list[str]:
     """The assumptions table the paragraphs point to: each key assumption now, the value at which
-    the plan's own budget would have a 50 % chance, and the chance now and at the searched limit."""
-    lines = ["## Bảng giả định / Assumptions table", "",
+    the plan's own budget would have a 50 % chance, and the chance now and at the searched limit
+    (the report's section "Giả định nào phải khác đi")."""
+    lines = ["## Giả định nào phải khác đi / Which assumptions would have to differ", "",
              "| Giả định / Assumption | Hiện nay / Now | Cần để có khả năng 50% / Needed for a 50% chance "
              "| Khả năng hiện nay / Chance now | Khả năng ở giới hạn đã xét / Chance at the limit searched |",
              "|---|---|---|---|---|"]
 
     def value(v: float, growth: bool) -> str:
-        if growth:
-            return f"{fmt_number(growth_percent(v), 'vi', 1)}%/năm / a year"
-        return f"{fmt_number(v, 'vi', 2)} × hiện nay / today's"
+        return f"{fmt_number(growth_percent(v), 'vi', 1)}%/năm" if growth else f"{fmt_number(v, 'vi', 2)} ×"
 
     for _, r in w.breakeven.iterrows():
         vi, en = ASSUMPTIONS[r["assumption"]]
         growth = r["assumption"] == "income_growth"
+        limit = value(float(r["limit_searched"]), growth)
         needed = (value(float(r["value_needed"]), growth) if bool(r["reachable"])
-                  else f"không đạt, kể cả ở {value(float(r['limit_searched']), growth)} / not reached even there")
+                  else f"không đạt, kể cả ở {limit} / not reached, even at {limit}")
         lines.append(f"| {vi} / {en} | {value(float(r['current_value']), growth)} | {needed} "
                      f"| {fmt_pct(float(r['p_now']), 'vi', 0)} | {fmt_pct(float(r['p_at_limit']), 'vi', 0)} |")
-    return [*lines, ""]
+    lines += ["", "*× : số lần mức hiện nay; %/năm: tăng thu nhập mỗi năm. / ×: times today's value; "
+              "%/năm: income growth a year.*", ""]
+    return lines
 
 
 def cost_curve_chart(w: WhatItTakes, lang: Lang = "vi", ax: Any = None) -> Any:

@@ -96,7 +96,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     engine = {"commune": ("mô hình theo xã", "commune model"), "microsim": ("mô phỏng từng hộ", "household model")}
     kind = engine.get(o["engine"], (o["engine"], o["engine"]))
     if args.lang == "vi":
-        print(f"{title} ({_num(o['draws'], 'vi')} lần mô phỏng, hạt giống {o['seed']}, {kind[0]})")
+        print(f"{title} ({_num(o['draws'], 'vi')} lần mô phỏng, số khởi tạo ngẫu nhiên {o['seed']}, {kind[0]})")
     else:
         print(f"{title} ({_num(o['draws'], 'en')} simulations, seed {o['seed']}, {kind[1]})")
     _print_table(district_table(result, args.lang))
@@ -471,6 +471,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Đã dừng / Interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader of the printed text left (``planning run … | head``); the results are
+        # written before anything is printed, so this is no error: print nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # noqa: BLE001 (no traceback reaches the user)
         log = _internal_error(exc)
         print(f"Lỗi nội bộ / internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "

@@ -120,6 +120,10 @@ def export_printable_html(notebook: str | os.PathLike[str] | Any, html_path: str
                             exclude_anchor_links=True)
     name = title or (Path(notebook).stem if isinstance(notebook, str | os.PathLike) else "report")
     body, _ = exporter.from_notebook_node(printable_notebook(nb), resources={"metadata": {"name": name}})
+    # nbconvert's alt text for a chart is an English note to developers; a reader (or a screen
+    # reader) is better served by the page's own word for it
+    body = body.replace('alt="No description has been provided for this image"',
+                        f'alt="{"Biểu đồ / Chart" if lang == "vi" else "Chart / Biểu đồ"}"')
     body = _SCRIPT.sub("", body)
     body = _LINK.sub("", body)
     body = re.sub(r"<html([^>]*)\blang=\"[^\"]*\"", r"<html\1", body, count=1)
