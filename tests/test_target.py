@@ -153,6 +153,8 @@ def test_text_is_bilingual_plain_and_formatted(answer):
     for bad in ("/work", "scenarios/", ".yaml", "def ", "planning."):
         assert bad not in md, bad
     assert "## Tiếng Việt" in md and "## English" in md
+    # the 90 % band of the simulations is worded as in every other report (it is no confidence interval)
+    assert "(khoảng 90%: " in vi and "tin cậy" not in vi and "(90% range " in en
 
 
 def test_english_article_follows_the_spoken_number(answer):

@@ -98,7 +98,7 @@ def paragraph(w: WhatItTakes, lang: Lang = "vi") -> str:
     cal = w.prep.calibration
     if lang == "vi":
         s = (f"Với kinh phí kế hoạch ({_bn(total, lang)} tỷ đồng cho {y0}–{y1}), tỷ lệ hộ nghèo năm {y1} theo "
-             f"chuẩn mới dự kiến khoảng {fmt_pct(plan['rate_2030_mean'], lang, 1)} (khoảng tin cậy 90%: "
+             f"chuẩn mới dự kiến khoảng {fmt_pct(plan['rate_2030_mean'], lang, 1)} (khoảng 90%: "
              f"{fmt_pct(plan['rate_2030_p05'], lang, 1)}–{fmt_pct(plan['rate_2030_p95'], lang, 1)}); khả năng đạt "
              f"dưới {tgt} là {fmt_pct(plan['p_below_target'], lang, 0)}")
         if optimised:

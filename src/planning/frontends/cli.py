@@ -103,7 +103,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from planning.frontends.report_text import headline
 
     print(headline(o, args.lang))
-    print(f"{'kết quả ghi tại' if args.lang == 'vi' else 'written to'} {out}")
+    print(f"{'Đã ghi' if args.lang == 'vi' else 'Written'}: {out}")
     return EXIT_OK
 
 
@@ -138,7 +138,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     write_result_folder(out, files, command="compare", manifest=manifest, overwrite=overwrite)
     print("So sánh kịch bản / Scenario comparison (district, end year / toàn huyện, năm cuối):")
     _print_table(comparison_table(outcomes, args.lang))
-    print(f"{'kết quả ghi tại' if args.lang == 'vi' else 'written to'} {out}/comparison.csv")
+    print(f"{'Đã ghi' if args.lang == 'vi' else 'Written'}: {out}/comparison.csv")
     return EXIT_FAILED if failed else EXIT_OK
 
 
