@@ -86,6 +86,8 @@ class _Evaluator:
         self.draws = full if n_draws >= full.n else _take_draws(full, n_draws)
         self.D = self.draws.n
         self.settings = settings
+        if settings.executor not in ("local", "dask"):  # refused before any engine run
+            raise PlanningInputError("<optimize>", "executor", "'local' or 'dask'", settings.executor)
         hh = project(self.inputs, self.draws, outputs=("households",))["households"][:, :, -1]
         self.households = hh.sum(axis=1)  # [draw] district households in the end year (money-free)
         self.cache: dict[tuple[int, bytes], np.ndarray] = {}
@@ -101,8 +103,6 @@ class _Evaluator:
             except BaseException:
                 self._stack.close()  # a cluster started here is stopped, also when the scatter fails
                 raise
-        elif settings.executor != "local":
-            raise PlanningInputError("<optimize>", "executor", "'local' or 'dask'", settings.executor)
 
     def close(self) -> None:
         """Stop the Dask cluster this evaluator started (nothing to do when local)."""

@@ -38,6 +38,7 @@ import pandas as pd
 from planning.analyses.allocation_search import OPTIMUM, Settings, optimise_from
 from planning.analyses.breakeven import breakeven
 from planning.analyses.constraints import rule_amounts
+from planning.analyses.search_evaluation import _take_units
 from planning.analyses.stream_value import COLUMNS as STREAM_COLUMNS
 from planning.analyses.stream_value import stream_values
 from planning.basics.hashing import file_sha256, json_digest
@@ -94,18 +95,19 @@ class _Evaluator:
     def end_many(self, amounts: list[np.ndarray], draws: Draws) -> list[tuple[np.ndarray, np.ndarray]]:
         """``end`` for several allocations in one engine run (the units stacked side by side)."""
         n, C = len(amounts), self.inputs.n_units
-        i = self.inputs
-        corr = None if i.income_correlation is None else np.tile(i.income_correlation, n)
-        esc = np.asarray(i.escaped, float)
-        stacked = replace(
-            i, households=np.tile(i.households, n), poor=np.tile(i.poor, n), near_poor=np.tile(i.near_poor, n),
-            escaped=np.tile(esc, n) if esc.ndim == 1 else np.tile(esc, (1, n)),
-            amounts=np.concatenate(amounts, axis=0), coverage_cap=np.tile(i.coverage_cap, (1, 1, n)),
-            switch_log_ratio=np.tile(i.switch_log_ratio, (1, n)), shock_fixed=np.tile(i.shock_fixed, (1, n)),
-            income_correlation=corr)
+        stacked = _take_units(self.inputs, np.tile(np.arange(C), n), np.concatenate(amounts, axis=0))
         out = project(stacked, draws, outputs=("poor", "households"))
         return [(out["poor"][:, k * C:(k + 1) * C, -1], out["households"][:, k * C:(k + 1) * C, -1])
                 for k in range(n)]
+
+    def end_rest(self, amounts: np.ndarray, first: tuple[np.ndarray, np.ndarray], rest: Draws | None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """``first`` (a run of ``amounts`` on the first draws) completed with the ``rest`` of the
+        draws: each draw's result is its own (common random numbers), so only the rest are run."""
+        if rest is None:
+            return first
+        more = self.end(amounts, rest)
+        return np.concatenate([first[0], more[0]]), np.concatenate([first[1], more[1]])
 
 
 def _rates(poor: np.ndarray, hh: np.ndarray, membership: np.ndarray) -> np.ndarray:
@@ -277,12 +279,8 @@ def cost_curve(prep: Prepared, ev: _Evaluator | None = None, levels: tuple[float
             rates_small = [p.sum(axis=1) / h.sum(axis=1) for p, h in runs]
             keys = [((rate < target).mean(), -rate.mean()) for rate in rates_small]
             best = max(range(len(RULES)), key=keys.__getitem__)  # the first of equals, as listed
-            rule, (poor, hh) = RULES[best], runs[best]
-            # every draw's result depends on that draw alone (common random numbers), so the
-            # chosen rule's first draws are already run: only the rest are
-            if rest is not None:
-                more = ev.end(ev.amounts(rule, scale), rest)
-                poor, hh = np.concatenate([poor, more[0]]), np.concatenate([hh, more[1]])
+            rule = RULES[best]
+            poor, hh = ev.end_rest(ev.amounts(rule, scale), runs[best], rest)  # its first draws are run
         else:
             poor, hh = zero  # no money is the run without money
         rule_run = (poor, hh)
@@ -305,13 +303,12 @@ def cost_curve(prep: Prepared, ev: _Evaluator | None = None, levels: tuple[float
             # answer there or the answer does not already beat the level below's on all draws
             # (a whole-draw run saved at most levels; each draw's result is its own)
             if warm is not None:
-                run = ev.end(start, small)
-                head = (poor[:n_small], hh[:n_small])
-                if rest is not None and (_better(run, head, target) or not _dominates((poor, hh), below, target)):
-                    more = ev.end(start, rest)
-                    run = (np.concatenate([run[0], more[0]]), np.concatenate([run[1], more[1]]))
-                if run[0].shape[0] == poor.shape[0] and _better(run, (poor, hh), target):
-                    poor, hh, allocation, chosen = run[0], run[1], OPTIMUM, start
+                first = ev.end(start, small)
+                if (rest is None or _better(first, (poor[:n_small], hh[:n_small]), target)
+                        or not _dominates((poor, hh), below, target)):
+                    run = ev.end_rest(start, first, rest)
+                    if _better(run, (poor, hh), target):
+                        poor, hh, allocation, chosen = run[0], run[1], OPTIMUM, start
             warm = (scale, chosen)
             below = (poor, hh)
         ev.optimised[scale] = (allocation, chosen)

@@ -155,9 +155,10 @@ def make_reports(scenarios: Sequence[str | Path], out_dir: str | Path, *, lang: 
                 if what_it_takes:
                     # one answer per scenario: the first language's run saves it, the others
                     # (queued last, so that it is there by then) read it
-                    (jobs if k == 0 else later).append((NOTEBOOKS / "what_it_takes.ipynb", tmp / f"{p.stem}-wit-{lg}.ipynb",
-                                 {"scenario_path": str(p), "draws": min(draws or 500, 500), "seed": seed or 20261126,
-                                  "lang": lg, "saved": str(tmp / f"{p.stem}-wit.pickle")}))
+                    wit = {"scenario_path": str(p), "draws": min(draws or 500, 500), "seed": seed or 20261126,
+                           "lang": lg, "saved": str(tmp / f"{p.stem}-wit.pickle")}
+                    (jobs if k == 0 else later).append((NOTEBOOKS / "what_it_takes.ipynb",
+                                                        tmp / f"{p.stem}-wit-{lg}.ipynb", wit))
         jobs += later
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             outcome = dict(zip([j[1] for j in jobs], pool.map(_run, jobs), strict=True))

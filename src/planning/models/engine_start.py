@@ -399,7 +399,7 @@ def unit_correlation(inputs: EngineInputs) -> np.ndarray:
     """[unit] income–deprivation correlation from the inputs (NaN: the draws')."""
     if inputs.income_correlation is None:
         return np.full(inputs.n_units, np.nan)
-    return np.ascontiguousarray(inputs.income_correlation, dtype=float)
+    return _plain(inputs.income_correlation)
 
 
 def start_parameters(inputs: EngineInputs, per_draw: np.ndarray) -> np.ndarray:
