@@ -120,3 +120,16 @@ def test_a_reader_that_leaves_early_is_no_error(tmp_path):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 0, err
     assert "error" not in err.lower() and (tmp_path / "r" / "summary.csv").exists()
+
+
+def test_a_broken_pipe_elsewhere_is_still_an_internal_error(tmp_path, monkeypatch, capsys):
+    """Only our own output's reader leaving ends quietly: a broken pipe inside the work (here
+    the run itself) is reported as the internal error it is, with exit code 3."""
+    from planning.models import runner
+
+    def broken(*_a, **_k):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(runner, "run", broken)
+    assert main(["run", PLAN, "--out", str(tmp_path / "r"), "--draws", "20"]) == 3
+    assert "Lỗi nội bộ / internal error: BrokenPipeError" in capsys.readouterr().err

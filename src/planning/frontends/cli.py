@@ -471,16 +471,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Đã dừng / Interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        # the reader of the printed text left (``planning run … | head``); the results are
-        # written before anything is printed, so this is no error: print nothing more
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
     except Exception as exc:  # noqa: BLE001 (no traceback reaches the user)
+        if isinstance(exc, BrokenPipeError) and _reader_left():
+            # the reader of the printed text left (``planning run … | head``); the results are
+            # written before anything is printed, so this is no error: print nothing more
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_OK
         log = _internal_error(exc)
         print(f"Lỗi nội bộ / internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
               f"— chi tiết / details in {log}", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _reader_left() -> bool:
+    """True when the broken pipe is our own output's: the standard output's reader has closed
+    its end (the pipe reports an error to poll). A broken pipe anywhere else is an internal
+    error like any other; so is one where poll cannot tell."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(event & select.POLLERR for _fd, event in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll (Windows) or no real stdout
+        return False
 
 
 if __name__ == "__main__":  # pragma: no cover
