@@ -99,3 +99,27 @@ def test_comparison_notebook_reads_a_batch_folder(tmp_path: Path) -> None:
     text = (tmp_path / "comparison.ipynb").read_text(encoding="utf-8")
     assert "The scenarios: District plan with a 30% budget cut; District poverty-reduction plan" in text
     assert "Rank by poverty rate" in text
+
+
+def test_package_execution_keeps_the_kernels_console_quiet(tmp_path: Path, capfd) -> None:
+    """A planner running ``planning report`` sees the report's own lines, not ipykernel's
+    warning about plain-text TCP between two processes on the same machine; the notebook's
+    own warnings still reach its outputs."""
+    import nbformat
+
+    from planning.frontends.notebook_exec import _execute as package_execute
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"),
+                nbformat.v4.new_code_cell("import warnings; warnings.warn('own warning')")]
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    source = tmp_path / "tiny.ipynb"
+    nbformat.write(nb, source)
+    package_execute(source, tmp_path / "out.ipynb", {"x": 2}, cwd=tmp_path)
+    captured = capfd.readouterr()
+    assert "without encryption" not in captured.err + captured.out
+    ran = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    texts = [o.get("text", "") for c in ran.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert any("own warning" in t for t in texts)

@@ -73,6 +73,9 @@ def _execute(notebook: Path, output: Path, parameters: dict[str, Any], cwd: Path
         resources={"metadata": {"path": str(cwd)}},
         # The default graceful shutdown sometimes waits 2.5 s for a SIGINT'ed kernel.
         shutdown_kernel="immediate",
+        # ipykernel warns on its console that a local kernel talks over TCP in plain text; the
+        # kernel is ours, on this machine, and planners running a report should not read it.
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
 
 
