@@ -49,7 +49,14 @@ def test_compare_prints_one_table_and_writes_comparison(tmp_path, capsys):
     files = [str(ROOT / "scenarios" / f) for f in ("district_plan.yaml", "no_new_programmes.yaml")]
     assert main(["compare", *files, "--out", str(tmp_path), "--draws", "30"]) == 0
     out = capsys.readouterr().out
-    assert "district_plan" in out and "no_new_programmes" in out
+    # the planner reads titles, whole, in the console's language; ids are file names
+    rows = [line for line in out.splitlines() if "%–" in line]  # a row has its 90% band
+    assert len(rows) == 2
+    assert rows[0].rstrip().endswith("Kế hoạch giảm nghèo của huyện (minh hoạ)")  # lower 2030 rate first
+    assert rows[1].rstrip().endswith("Không có chương trình mới")
+    assert "no_new_programmes" not in out
+    assert main(["compare", *files, "--out", str(tmp_path / "en"), "--draws", "30", "--lang", "en"]) == 0
+    assert "District poverty-reduction plan (illustrative)" in capsys.readouterr().out
     c = pd.read_csv(tmp_path / "comparison.csv")
     assert set(c["scenario"]) == {"district_plan", "no_new_programmes"}
     assert (tmp_path / "district_plan" / "summary.csv").exists()

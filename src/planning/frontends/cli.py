@@ -31,7 +31,7 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def _print_table(df: pd.DataFrame) -> None:
-    with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_colwidth", 40):
+    with pd.option_context("display.width", 250, "display.max_columns", 20, "display.max_colwidth", 100):
         print(df.to_string(index=False))
 
 
@@ -68,10 +68,14 @@ def district_table(result, lang: str = "vi") -> pd.DataFrame:  # noqa: ANN001 (R
 def comparison_table(outcomes: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
     """The scenario comparison printed by ``planning compare`` (and the README's main job)."""
     from planning.basics.i18n import label
+    from planning.frontends.comparison_report import scenario_titles
 
     o = outcomes.sort_values("poverty_rate_end_mean")
+    titles = scenario_titles(o, lang)  # type: ignore[arg-type]
+    # The title goes last, left-aligned and whole: a planner knows scenarios by their titles
+    # (ids are file names), and a long title at the end of its row leaves the figures aligned.
+    width = max(len(t) for t in titles.values())
     return pd.DataFrame({
-        label("scenario", lang): o["scenario"].to_numpy(),
         label("poverty_rate_end_mean", lang): [_pct(v, lang) for v in o["poverty_rate_end_mean"]],
         "90%": [f"{_pct(a, lang)}–{_pct(b, lang)}" for a, b in zip(o["poverty_rate_end_p05"], o["poverty_rate_end_p95"], strict=True)],
         label("prob_below_target", lang): [_pct(v, lang, 0) for v in o["prob_below_target"]],
@@ -79,6 +83,7 @@ def comparison_table(outcomes: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
         label("gap_to_plan_pp_end", lang): [_num(v, lang, 1, sign=True) for v in o["gap_to_plan_pp_end"]],
         label("total_spending", lang): [_num(v, lang) for v in o["total_spending"]],
         label("cost_per_household_lifted", lang): [_num(v, lang) for v in o["cost_per_household_lifted"]],
+        label("scenario", lang).ljust(width): [titles[str(s)].ljust(width) for s in o["scenario"]],
     })
 
 
