@@ -343,3 +343,17 @@ def test_batch_refuses_a_foreign_scenario_folder_in_an_earlier_batch(tmp_path: P
     with pytest.raises(OutputRefused):
         run_batch([a, b], out, notebook=report_nb, comparison_notebook=None, progress=False)
     assert sorted(p.name for p in (out / "b").iterdir()) == ["mine.txt"]
+
+
+def test_console_paths_are_usable_where_the_planner_stands(tmp_path, monkeypatch, capsys) -> None:
+    """The "written" line names the folder as the planner can type it: relative to the current
+    folder inside it, absolute outside it (never ../../tmp/… relative to the project)."""
+    from planning.basics.paths import shown_path
+    from planning.frontends.cli import main
+
+    outside = tmp_path / "elsewhere" / "book.xlsx"
+    assert main(["monitor", "template", "--out", str(outside), "--lang", "en"]) == 0
+    assert capsys.readouterr().out.strip().endswith(f"written: {outside.resolve().as_posix()}")
+    monkeypatch.chdir(tmp_path)
+    assert shown_path(outside) == "elsewhere/book.xlsx"
+    assert shown_path(tmp_path.parent / "x.csv") == (tmp_path.parent / "x.csv").resolve().as_posix()

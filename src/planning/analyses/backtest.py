@@ -27,7 +27,7 @@ from planning.basics.errors import PlanningInputError
 from planning.basics.i18n import Lang
 from planning.basics.manifest import build_manifest
 from planning.basics.outputs import check_target, write_result_folder
-from planning.basics.paths import data_dir, display_path
+from planning.basics.paths import data_dir, display_path, shown_path
 from planning.stores.observed import ObservedTable, read_observed
 
 
@@ -265,5 +265,5 @@ def cli_main(args: argparse.Namespace) -> int:
     out = bt.write(args.out, overwrite=overwrite)
     print(bt.table.round(2).to_string(index=False))
     print(bt.sentence(args.lang))
-    print(f"Đã ghi / written: {display_path(out)}")
+    print(f"Đã ghi / written: {shown_path(out)}")
     return 0

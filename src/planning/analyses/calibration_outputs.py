@@ -35,7 +35,7 @@ from planning.basics.errors import PlanningInputError
 from planning.basics.i18n import Lang
 from planning.basics.manifest import build_manifest
 from planning.basics.outputs import check_target, write_result_folder
-from planning.basics.paths import data_dir, display_path
+from planning.basics.paths import data_dir, shown_path
 from planning.stores.observed import ObservedTable, read_observed
 
 _PREDICTIVE_DRAWS = 1000
@@ -290,7 +290,7 @@ def cli_main(args: argparse.Namespace) -> int:
         print(f"Nghiên cứu khôi phục / recovery study ({len(seeds)} seeds, {method}): "
               f"{total['covered']}/{total['identified']} = {total['share']:.1%} khoảng 90 % của tham số được xác "
               f"định chứa giá trị thật / identified 90 % intervals contain the truth; "
-              f"kết quả / written to {display_path(out)}")
+              f"kết quả / written to {shown_path(out)}")
         return 0
     if args.synthetic:
         from planning.analyses.recovery import recovery_check
@@ -301,7 +301,7 @@ def cli_main(args: argparse.Namespace) -> int:
         ident = cov[cov["identified"]]
         print(f"Kiểm tra khôi phục tham số / recovery check: {int(ident['covered'].sum())}/{len(ident)} "
               f"tham số được xác định nằm trong khoảng 90 % / identified parameters inside their 90 % interval; "
-              f"kết quả / written to {display_path(out)}")
+              f"kết quả / written to {shown_path(out)}")
         return 0
     if not args.observed:
         raise PlanningInputError("<command line>", "observed", "an observed series CSV (or --synthetic SCENARIO)", "none",
@@ -311,6 +311,6 @@ def cli_main(args: argparse.Namespace) -> int:
     s = cal.summary()
     print(json.dumps({k: s[k] for k in ("units", "observations", "identified", "not_identified", "acceptance")},
                      ensure_ascii=False, indent=1))
-    print(f"Đã ghi / written: {display_path(out)}")
+    print(f"Đã ghi / written: {shown_path(out)}")
     return 0
 

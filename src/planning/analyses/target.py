@@ -495,12 +495,12 @@ def what_it_takes(scenario: Any, *, draws: int | None = None, seed: int | None =
 def cli_main(args: argparse.Namespace) -> int:
     """``planning target SCENARIO --out DIR``."""
     from planning.basics.outputs import check_target
-    from planning.basics.paths import display_path
+    from planning.basics.paths import shown_path
 
     overwrite = getattr(args, "overwrite", False)
     check_target(Path(args.out), "target", overwrite=overwrite)  # refused before the work, not after
     res = what_it_takes(args.scenario, draws=args.draws, seed=args.seed)
     out = res.write(args.out, overwrite=overwrite)
     print(res.headline(args.lang))
-    print(f"{'Đã ghi' if args.lang == 'vi' else 'Written to'}: {display_path(out)}")
+    print(f"{'Đã ghi' if args.lang == 'vi' else 'Written to'}: {shown_path(out)}")
     return 0

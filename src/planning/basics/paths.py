@@ -42,6 +42,17 @@ def display_path(path: str | os.PathLike[str], base: Path | None = None) -> str:
         return p.name
 
 
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """``path`` as a planner at the console can use it: relative to the current folder when
+    inside it, else absolute. (:func:`display_path` is for manifests, which must not carry
+    absolute paths; on the console it would print a folder outside the project as ../../….)"""
+    p = Path(path).resolve()
+    try:
+        return p.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return p.as_posix()
+
+
 def relative_path(target: str | os.PathLike[str], folder: str | os.PathLike[str]) -> str:
     """``target`` written relative to ``folder`` (how a scenario written into ``folder`` names
     a file or folder); absolute when no relative path exists (another drive on Windows)."""

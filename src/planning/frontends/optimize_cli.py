@@ -11,7 +11,7 @@ from pathlib import Path
 from planning.analyses.allocation_search import Settings
 from planning.analyses.optimize import MAX_SCALE, load_constraints, optimize
 from planning.basics.outputs import check_target
-from planning.basics.paths import display_path
+from planning.basics.paths import shown_path
 from planning.frontends.cli import _print_table, district_table
 
 __all__ = ["cli_main"]
@@ -53,5 +53,5 @@ def cli_main(args: argparse.Namespace) -> int:
     # the planners' names of the allocations and the language's number style (not the ids)
     _print_table(opt.comparison_table(lang))
     print(opt.message(lang))
-    print(f"{'Đã ghi' if vi else 'Written to'}: {display_path(out)}")
+    print(f"{'Đã ghi' if vi else 'Written to'}: {shown_path(out)}")
     return 0

@@ -380,7 +380,7 @@ def cli_main(args: argparse.Namespace) -> int:
     from planning.analyses.progress import compare
     from planning.basics.errors import PlanningInputError
     from planning.basics.outputs import check_target
-    from planning.basics.paths import data_dir, display_path
+    from planning.basics.paths import data_dir, shown_path
     from planning.stores.monitoring import read_monitoring, write_template
     from planning.stores.targets import load_targets
     from planning.stores.units import load_units
@@ -394,8 +394,8 @@ def cli_main(args: argparse.Namespace) -> int:
         units = load_units(data / "units.csv")
         if args.action == "template":
             out = write_template(args.out, register, units, overwrite=overwrite)
-            print(_say(lang, f"Đã ghi mẫu sổ theo dõi: {display_path(out)}",
-                       f"Monitoring template written: {display_path(out)}"))
+            print(_say(lang, f"Đã ghi mẫu sổ theo dõi: {shown_path(out)}",
+                       f"Monitoring template written: {shown_path(out)}"))
             return 0
         check_target(Path(args.out), "monitor report", overwrite=overwrite)
         mon = read_monitoring(args.workbook, register, units)
@@ -423,8 +423,8 @@ def cli_main(args: argparse.Namespace) -> int:
     if reproj is not None:
         for lg in (("vi", "en") if lang is None else (lang,)):
             print(reproj.sentence(lg))
-    print(_say(lang, f"Đã ghi: {display_path(out)} (progress.csv, progress_report.html, progress_report.md)",
-               f"Written: {display_path(out)} (progress.csv, progress_report.html, progress_report.md)"))
+    print(_say(lang, f"Đã ghi: {shown_path(out)} (progress.csv, progress_report.html, progress_report.md)",
+               f"Written: {shown_path(out)} (progress.csv, progress_report.html, progress_report.md)"))
     for line in printed:
         print(line, file=sys.stderr if line.startswith("!") else sys.stdout)
     return 0

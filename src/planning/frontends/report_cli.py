@@ -30,7 +30,7 @@ from typing import Any
 
 from planning.basics.errors import PlanningInputError
 from planning.basics.i18n import Lang
-from planning.basics.paths import PROJECT_ROOT, display_path
+from planning.basics.paths import PROJECT_ROOT, shown_path
 from planning.frontends.printable import (
     PDF_UNAVAILABLE,
     bilingual_notebook,
@@ -221,7 +221,7 @@ def cli_main(args: argparse.Namespace) -> int:
         print(f"Lỗi / error: {exc}", file=sys.stderr)
         return 2
     for f in res.files:
-        print(f"Đã ghi / written: {display_path(f)}")
+        print(f"Đã ghi / written: {shown_path(f)}")
     if not args.no_pdf and not res.pdf:
         print(PDF_UNAVAILABLE)
     for e in res.errors:

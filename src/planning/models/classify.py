@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from planning.basics.errors import PlanningInputError, PlanningInputErrors
-from planning.basics.paths import display_path
+from planning.basics.paths import display_path, shown_path
 from planning.stores.standards import AREAS, Standard, load_standard, standard_in_force
 
 __all__ = [
@@ -487,7 +487,7 @@ def cli_main(args: argparse.Namespace) -> int:
                    "Note: this standard's average-living-standard band was not found; "
                    "households above the line are reported as not poor."))
     print(_format_counts(status_counts(good), lang))
-    print(_say(lang, f"Đã ghi: {display_path(out)}", f"Written: {display_path(out)}"))
+    print(_say(lang, f"Đã ghi: {shown_path(out)}", f"Written: {shown_path(out)}"))
     if len(errs):
         err_path = Path(errors_path)
         print(_say(lang, f"{len(errs)} ô không hợp lệ, các hộ đó không được phân loại; "
