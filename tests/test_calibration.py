@@ -28,7 +28,7 @@ from planning.analyses.calibration import (
     posterior_samples,
     sample_posterior,
 )
-from planning.analyses.calibration_outputs import calibrate
+from planning.analyses.calibration_outputs import calibrate, estimates_display
 from planning.analyses.recovery import recovery_check, synthetic_problem
 from planning.basics.errors import PlanningInputError
 from planning.frontends.cli import main as cli_main
@@ -123,6 +123,23 @@ def test_unknown_unit_lists_the_known_ones():
 
 
 # ------------------------------------------------------------------------------- posterior
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_estimates_table_speaks_the_planners_language(lang):
+    """The shipped calibration's table names every quantity in plain words of one language:
+    no "log"/"logit" scale, no id, no English period name in the Vietnamese table."""
+    est = pd.read_csv(ROOT / "data" / "calibrated" / "son_la" / "estimates.csv")
+    names = list(estimates_display(est, lang).iloc[:, 0])
+    assert len(names) == int((est["role"] != "latent").sum())
+    for n in names:
+        assert not any(w in n.lower().replace("(", " ").split() for w in ("log", "logit", "log)")), n
+        assert "." not in n.split("(")[0] and "_" not in n, n  # not a parameter id
+        if lang == "vi":
+            assert "multidimensional" not in n, n
+    growth = [n for n in names if n.endswith("2016-2020")] if lang == "vi" else \
+        [n for n in names if n.endswith("2016-2020 multidimensional standard")]
+    assert len(growth) == 1
 
 
 def test_triangular_log_density_integrates_to_one():

@@ -189,15 +189,25 @@ def estimates_display(est: pd.DataFrame, lang: Lang = "vi") -> pd.DataFrame:
     est = est[est["role"] != "latent"]
     names = {NEAR_SHARE: ("Tỷ lệ cận nghèo đầu kỳ (trong nghèo + cận nghèo)", "Near-poor share at the start"),
              PAST_SPENDING: ("Kinh phí chương trình đã chi (triệu đồng/hộ/năm)", "Past programme money (M VND per household a year)"),
-             NOISE_RATE: ("Sai số của tỷ lệ công bố (logit)", "Noise of published rates (logit)"),
-             NOISE_FLOW: ("Sai số của số hộ thoát/tái/phát sinh (logit)", "Noise of published flows (logit)")}
+             NOISE_RATE: ("Sai số đo lường của tỷ lệ công bố", "Measurement noise of published rates"),
+             NOISE_FLOW: ("Sai số đo lường của số hộ thoát/tái/phát sinh", "Measurement noise of published flows")}
+    kinds = {"multidimensional": ("chuẩn đa chiều", "multidimensional standard"),
+             "income": ("chuẩn thu nhập", "income standard")}
+
+    def period(segment: str) -> str:
+        # observed.csv names a series' standard as "2016-2020 multidimensional"
+        years, _, kind = segment.partition(" ")
+        words = kinds.get(kind)
+        if words is None:
+            return segment
+        return f"{words[0]} {years}" if lang == "vi" else f"{years} {words[1]}"
 
     def name(p: str, role: str) -> str:
         if role == "model":
             return label(f"model.{p}", lang)
         if p.startswith("growth."):
             g = label("model.income.growth", lang)
-            return f"{g} ({p.removeprefix('growth.')})"
+            return f"{g}, {period(p.removeprefix('growth.'))}"
         return names.get(p, (p, p))[0 if lang == "vi" else 1]
 
     def rng(a: float, b: float) -> str:
