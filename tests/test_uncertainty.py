@@ -160,7 +160,8 @@ def test_write_and_cli(unc, tmp_path, capsys):
     rc = cli_main(["uncertainty", str(PLAN), "--out", str(tmp_path / "cli"), "--draws", "64", "--lang", "en"])
     assert rc == 0
     printed = capsys.readouterr().out
-    assert "Sensitivity ranking" in printed and "Income growth of households near the line" in printed
+    assert "Sensitivity ranking" in printed and "income growth of households near the line" in printed
+    assert printed.rstrip().endswith(f"written to {(tmp_path / 'cli').resolve().as_posix()}")
     # components the plan gives no money (the whole plan's works) are not uncertainties of its result
     cols = set(pd.read_csv(out / "experiments.csv").columns)
     assert "programmes.livelihood.unit_cost" in cols and not any(c.startswith("programmes.roads.") for c in cols)

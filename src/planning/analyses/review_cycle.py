@@ -275,7 +275,7 @@ def cli_main(args: argparse.Namespace) -> int:
     """``planning review REVIEW --year YEAR --out DIR [--scenario S] [--draws N] [--seed S]``.
     Exit 0 when done; 2 on input errors (every problem printed, nothing written)."""
     from planning.basics.errors import PlanningInputError
-    from planning.basics.paths import display_path, shown_path
+    from planning.basics.paths import shown_path
 
     lang = getattr(args, "lang", None)
 
@@ -300,7 +300,7 @@ def cli_main(args: argparse.Namespace) -> int:
     if o.result is None and o.why_not:
         print(o.why_not[0] if lang == "vi" else o.why_not[1] if lang == "en" else f"{o.why_not[0]}\n{o.why_not[1]}")
     else:
-        print(say(f"Đã chạy lại kế hoạch: {display_path(o.out / 'plan')}", f"Plan re-run: {display_path(o.out / 'plan')}"))
+        print(say(f"Đã chạy lại kế hoạch: {shown_path(o.out / 'plan')}", f"Plan re-run: {shown_path(o.out / 'plan')}"))
     print(say(f"Đã ghi: {shown_path(o.out)} (baseline.csv, review_counts.csv, review_report.md, data/)",
               f"Written: {shown_path(o.out)} (baseline.csv, review_counts.csv, review_report.md, data/)"))
     return 0

@@ -33,7 +33,7 @@ import pandas as pd
 from planning.analyses.sensitivity import Box, prcc, prim, srrc
 from planning.basics.i18n import Lang, label
 from planning.basics.numbers import fmt_number, fmt_pct
-from planning.basics.paths import display_path
+from planning.basics.paths import shown_path
 from planning.models.results import LEVEL_DISTRICT, Result
 from planning.models.runner import Prepared, prepare, run_prepared
 from planning.stores.units import DISTRICT
@@ -456,7 +456,7 @@ def cli_main(args: argparse.Namespace) -> int:
         print(show.to_string(index=False))
     for line in u.discovery_sentences(lang):
         print(line)
-    print(f"{'kết quả ghi tại' if vi else 'written to'} {display_path(out)}")
+    print(f"{'kết quả ghi tại' if vi else 'written to'} {shown_path(out)}")
     return 0
 
 
