@@ -138,7 +138,7 @@ ROUND_TRIP = {
 def test_round_trip_gives_the_expected_progress_table(template, tmp_path, register, units):
     filled = _fill(template, tmp_path / "filled.xlsx", ROUND_TRIP, register, units)
     out = tmp_path / "report"
-    assert main(["monitor", "report", str(filled), "--out", str(out), "--lang", "en"]) == 0
+    assert main(["monitor", "report", str(filled), "--out", str(out), "--lang", "en", "--draws", "40"]) == 0
     table = pd.read_csv(out / "progress.csv")
     assert list(table.columns[:6]) == ["target", "unit", "year", "value", "target_value", "status"]
     assert len(table) == (5 + 4 * 8) * 6  # every target × unit × 2025..2030
@@ -274,7 +274,7 @@ def _check_language(text: str, lang: str) -> None:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("rep")
-    assert main(["monitor", "report", str(FIXTURE), "--out", str(out)]) == 0
+    assert main(["monitor", "report", str(FIXTURE), "--out", str(out), "--draws", "40"]) == 0
     return out
 
 
@@ -316,7 +316,7 @@ def test_headlines_of_the_illustrative_workbook(report):
 
 def test_mid_term_report_year(tmp_path):
     out = tmp_path / "mid"
-    assert main(["monitor", "report", str(FIXTURE), "--out", str(out), "--year", "2025"]) == 0
+    assert main(["monitor", "report", str(FIXTURE), "--out", str(out), "--year", "2025", "--draws", "40"]) == 0
     md = (out / "progress_report.md").read_text(encoding="utf-8")
     assert "Báo cáo tiến độ thực hiện chỉ tiêu năm 2025" in md
     assert "Đúng lộ trình — Tỷ lệ hộ nghèo toàn huyện: 8,7% năm 2025" in md

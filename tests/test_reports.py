@@ -181,14 +181,14 @@ def test_without_chromium_the_html_stays_and_the_user_is_told(tmp_path: Path, mo
     (tmp_path / "a.html").write_text("<p>x</p>", encoding="utf-8")
     assert html_to_pdf(tmp_path / "a.html", tmp_path / "a.pdf") is None and not (tmp_path / "a.pdf").exists()
     out = tmp_path / "progress"
-    assert main(["monitor", "report", str(FIXTURE), "--out", str(out), "--lang", "en"]) == 0
+    assert main(["monitor", "report", str(FIXTURE), "--out", str(out), "--lang", "en", "--draws", "40"]) == 0
     assert (out / "progress_report.html").exists() and not (out / "progress_report.pdf").exists()
     assert PDF_UNAVAILABLE in capsys.readouterr().out
 
 
 @needs_chromium
 def test_progress_report_is_printed_to_pdf(tmp_path: Path) -> None:
-    assert main(["monitor", "report", str(FIXTURE), "--out", str(tmp_path), "--lang", "en"]) == 0
+    assert main(["monitor", "report", str(FIXTURE), "--out", str(tmp_path), "--lang", "en", "--draws", "40"]) == 0
     pdf = tmp_path / "progress_report.pdf"
     assert pdf.read_bytes()[:5] == b"%PDF-"
 

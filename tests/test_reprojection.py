@@ -3,11 +3,13 @@ targets that measure an indicator becomes target paths, priced and projected."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 import planning
 from planning.analyses.progress import compare
@@ -68,8 +70,12 @@ def test_the_reprojection_prices_the_reported_pace_and_projects_poverty(progress
 
 def test_monitor_report_writes_projection_csv(tmp_path, capsys):
     out = tmp_path / "progress"
-    assert main(["monitor", "report", str(WORKBOOK), "--out", str(out), "--lang", "en"]) == 0
+    # the numbers are test_the_reprojection_…'s; here the command's plumbing, on few draws
+    assert main(["monitor", "report", str(WORKBOOK), "--out", str(out), "--lang", "en", "--draws", "40"]) == 0
     proj = pd.read_csv(out / "projection.csv")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    plan_seed = yaml.safe_load(PLAN.read_text(encoding="utf-8"))["seed"]
+    assert (manifest["draws"], manifest["seed"]) == (40, plan_seed)  # the re-projection's, not 0
     assert list(proj.columns) == ["year", "poverty_rate_mean", "poverty_rate_p05", "poverty_rate_p95"]
     md = (out / "progress_report.md").read_text(encoding="utf-8")
     assert "Poverty re-projected from what was reported" in md and "Dự báo lại tỷ lệ hộ nghèo" in md

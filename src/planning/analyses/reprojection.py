@@ -45,6 +45,8 @@ class Reprojection:
     target: float
     plan_money: float = 0.0  # the scenario's own money, million VND
     priced_money: float = 0.0  # what the reported pace of the indicator targets costs on top
+    draws: int = 0  # Monte Carlo draws of the projection and the money it needs
+    seed: int = 0
 
     def sentence(self, lang: Lang = "vi") -> str:
         """The report's sentence on the re-projection."""
@@ -142,4 +144,5 @@ def reproject(progress: Progress, scenario: str | Path, *, data: Path | None = N
     priced = float(prep.priced["amount"].sum()) if prep.priced is not None else 0.0
     return Reprojection(projection=projection, paces=paces, need=th.iloc[0],
                         title={"vi": sc.title.vi, "en": sc.title.en}, target=prep.plan.target_rate,
-                        plan_money=float(prep.amounts.sum()) - priced, priced_money=priced)
+                        plan_money=float(prep.amounts.sum()) - priced, priced_money=priced,
+                        draws=prep.draws, seed=prep.seed)

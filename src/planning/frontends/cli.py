@@ -344,6 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "or the data folder written by 'planning review')")
     mr.add_argument("--scenario", default=None,
                     help="scenario whose money the poverty re-projection uses (default scenarios/district_plan.yaml)")
+    mr.add_argument("--draws", type=int, default=None,
+                    help="Monte Carlo draws of the poverty re-projection (default 300)")
     mr.add_argument("--lang", choices=("vi", "en"), default=None, help="console language (default: both)")
     overwrite(mr)
     mr.set_defaults(handler=_delegate("planning.frontends.progress_report:cli_main"))

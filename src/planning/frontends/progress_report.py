@@ -351,7 +351,9 @@ def write_report(p: Progress, out_dir: str | Path, *, inputs: list[Path] | None 
 
     csv_text = p.table.to_csv(index=False, lineterminator="\n")
     html_text, md_text = render_html(p, reprojection=reprojection), render_markdown(p, reprojection)
-    manifest = build_manifest(inputs=inputs or [], seed=0, draws=0,
+    # the re-projection is the report's only random part: its draws and seed are the run's
+    manifest = build_manifest(inputs=inputs or [], seed=reprojection.seed if reprojection else 0,
+                              draws=reprojection.draws if reprojection else 0,
                               extra={"command": "monitor report", "report_year": p.report_year})
     writers: dict[str, Callable[[Path], None]] = {
         "progress.csv": lambda f: f.write_text(csv_text, encoding="utf-8"),
@@ -405,9 +407,11 @@ def cli_main(args: argparse.Namespace) -> int:
             data_dir().parent / "scenarios" / "district_plan.yaml")
         reproj = None
         if scenario.is_file():
-            from planning.analyses.reprojection import reproject
+            from planning.analyses.reprojection import DRAWS, reproject
 
-            reproj = reproject(progress, scenario, data=Path(args.data) if getattr(args, "data", None) else None)
+            draws = getattr(args, "draws", None) or DRAWS
+            reproj = reproject(progress, scenario, data=Path(args.data) if getattr(args, "data", None) else None,
+                               draws=draws)
             inputs.append(scenario)
         printed: list[str] = []
         out = write_report(progress, args.out, inputs=inputs, overwrite=overwrite,
