@@ -28,7 +28,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,6 +38,7 @@ from planning.analyses.sampler import Posterior, sample_posterior
 from planning.basics.errors import PlanningInputError
 from planning.basics.paths import data_dir as default_data_dir
 from planning.models.engine import Draws, EngineInputs, draws_from_samples, project
+from planning.models.engine_inputs import component_draws
 from planning.stores.calibration_files import (
     CalibrationFile,
     Settings,
@@ -78,18 +81,27 @@ class Quantity:
 
     def log_pdf(self, x: np.ndarray) -> np.ndarray:
         if self.prior is None:
-            return np.where((x > 0.0) & (x < 1.0), 0.0, -np.inf)
-        a, c, b = self.prior.low, self.prior.mode, self.prior.high
-        with np.errstate(divide="ignore", invalid="ignore"):
-            left = np.where(c > a, 2.0 * (x - a) / ((b - a) * (c - a)), np.inf)
-            right = np.where(b > c, 2.0 * (b - x) / ((b - a) * (b - c)), np.inf)
-            pdf = np.where(x < c, left, right)
-            return np.where((x >= a) & (x <= b) & (pdf > 0), np.log(pdf), -np.inf)
+            return _uniform_log_pdf(x)
+        return _triangular_log_pdf(x, self.prior.low, self.prior.mode, self.prior.high)
 
     def interval(self, lo: float = 0.05, hi: float = 0.95) -> tuple[float, float]:
         if self.prior is None:
             return lo, hi
         return float(self.prior.ppf(np.array(lo))), float(self.prior.ppf(np.array(hi)))
+
+
+def _uniform_log_pdf(x: np.ndarray) -> np.ndarray:
+    return np.where((x > 0.0) & (x < 1.0), 0.0, -np.inf)
+
+
+def _triangular_log_pdf(x: np.ndarray, a: Any, c: Any, b: Any) -> np.ndarray:
+    """Log density of triangular (a, c, b) at ``x``; a, c, b scalars or arrays broadcasting
+    against x (one column per quantity), elementwise the same arithmetic either way."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        left = np.where(c > a, 2.0 * (x - a) / ((b - a) * (c - a)), np.inf)
+        right = np.where(b > c, 2.0 * (b - x) / ((b - a) * (b - c)), np.inf)
+        pdf = np.where(x < c, left, right)
+        return np.where((x >= a) & (x <= b) & (pdf > 0), np.log(pdf), -np.inf)
 
 
 # ------------------------------------------------------------------------------------------
@@ -130,10 +142,23 @@ class Problem:
     def index(self, name: str) -> int:
         return self.names.index(name)
 
+    def _base_for(self, walkers: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """The samples at their prior mode and the programme book's draws, for ``walkers``
+        walkers: the same at every step, so built once per walker count (read-only)."""
+        cache = self.__dict__.setdefault("_base_cache", {})
+        if walkers not in cache:
+            samples = {k: np.full(walkers, v[0]) for k, v in self.base.items()}
+            components = component_draws(samples, self.component_ids)
+            for a in (*samples.values(), *components.values()):
+                a.setflags(write=False)
+            cache[walkers] = (samples, components)
+        return cache[walkers]
+
     def draws(self, theta: np.ndarray, run: _Run) -> Draws:
         """Engine draws for walkers ``theta`` [W, dim] in ``run``."""
         W = theta.shape[0]
-        samples = {k: np.full(W, v[0]) for k, v in self.base.items()}
+        base, components = self._base_for(W)
+        samples = dict(base)
         for j, q in enumerate(self.quantities):
             if q.role == "model":
                 samples[f"model.{q.name}"] = theta[:, j]
@@ -144,7 +169,7 @@ class Problem:
             key = f"latent.{run.unit}.{y}"
             if key in self.names:
                 shock_u[:, t] = theta[:, self.index(key)]
-        d = draws_from_samples(samples, self.component_ids, shock_u)
+        d = draws_from_samples(samples, self.component_ids, shock_u, components)
         money = theta[:, self.index(PAST_SPENDING)] if run.money_free else None
         near = theta[:, self.index(NEAR_SHARE)] if run.near_share_free else None
         return Draws(**{**d.__dict__, "money_scale": money, "start_near_poor_share": near})
@@ -164,10 +189,23 @@ class Problem:
                 out[:, i] = res[_OUTPUT[share]][:, u, step] / hh[:, u, step]
         return out
 
+    @cached_property
+    def _priors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(low, mode, high, uniform?) per quantity: the prior of every walker in one pass."""
+        tri = [(q.prior.low, q.prior.mode, q.prior.high) if q.prior is not None else (0.0, 0.5, 1.0)
+               for q in self.quantities]
+        a, c, b = (np.array(v, dtype=float) for v in zip(*tri, strict=True))
+        return a, c, b, np.array([q.prior is None for q in self.quantities])
+
     def log_prior(self, theta: np.ndarray) -> np.ndarray:
+        # One vectorised density for all quantities (a call per quantity was a tenth of a
+        # calibration's time); summed column by column in the quantities' order, as before,
+        # so that the posterior is the same to the last digit.
+        a, c, b, uniform = self._priors
+        dens = np.where(uniform[None, :], _uniform_log_pdf(theta), _triangular_log_pdf(theta, a, c, b))
         lp = np.zeros(theta.shape[0])
-        for j, q in enumerate(self.quantities):
-            lp += q.log_pdf(theta[:, j])
+        for j in range(theta.shape[1]):
+            lp += dens[:, j]
         return lp
 
     def noise(self, theta: np.ndarray) -> np.ndarray:

@@ -151,25 +151,31 @@ def bad_year_shocks(samples: Mapping[str, np.ndarray], shock_u: np.ndarray) -> n
     return np.where(shock_u < prob[:, None], mult[:, None], 1.0)
 
 
-def draws_from_samples(samples: Mapping[str, np.ndarray], component_ids: tuple[str, ...],
-                       shock_u: np.ndarray) -> Draws:
-    """Arrange named samples (``model.*``, ``programmes.*``) into engine arrays.
-
-    ``shock_u`` [draw, year] uniforms: a year is bad in a draw when its uniform falls below
-    that draw's bad-year probability.
-    """
+def component_draws(samples: Mapping[str, np.ndarray], component_ids: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The programme book's fields of :class:`Draws` (unit costs, effects, capacity, intensity)
+    from named samples (``programmes.*``)."""
     def comp(field: str) -> np.ndarray:
         return np.stack([np.asarray(samples[f"programmes.{c}.{field}"], float) for c in component_ids], axis=1)
 
+    return {"unit_cost": comp("unit_cost"), "effect_income": comp("effects.income"),
+            "effect_deprivation": comp("effects.deprivation"), "effect_protect": comp("effects.protect"),
+            "capacity_uplift": np.asarray(samples["programmes.capacity.max_uplift"], float),
+            "intensity_returns": np.asarray(samples["programmes.intensity.returns"], float)}
+
+
+def draws_from_samples(samples: Mapping[str, np.ndarray], component_ids: tuple[str, ...],
+                       shock_u: np.ndarray, components: Mapping[str, np.ndarray] | None = None) -> Draws:
+    """Arrange named samples (``model.*``, ``programmes.*``) into engine arrays.
+
+    ``shock_u`` [draw, year] uniforms: a year is bad in a draw when its uniform falls below
+    that draw's bad-year probability. ``components``: :func:`component_draws` of the same
+    samples, where the caller holds it already (a calibration varies only ``model.*``, step
+    after step).
+    """
     return Draws(
         **{f: np.asarray(samples[f"model.{name}"], dtype=float) for f, name in MODEL_NAMES.items()},
         shock=bad_year_shocks(samples, shock_u),
-        unit_cost=comp("unit_cost"),
-        effect_income=comp("effects.income"),
-        effect_deprivation=comp("effects.deprivation"),
-        effect_protect=comp("effects.protect"),
-        capacity_uplift=np.asarray(samples["programmes.capacity.max_uplift"], float),
-        intensity_returns=np.asarray(samples["programmes.intensity.returns"], float),
+        **(component_draws(samples, component_ids) if components is None else components),
     )
 
 

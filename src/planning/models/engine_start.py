@@ -402,6 +402,22 @@ def unit_correlation(inputs: EngineInputs) -> np.ndarray:
     return _plain(inputs.income_correlation)
 
 
+_DISTINCT_CACHE: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _distinct_units(units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique of the units' rows with the inverse; remembered, since a calibration asks it
+    of the same few units at every one of its thousands of steps."""
+    key = units.tobytes() + units.shape[0].to_bytes(8, "little")
+    hit = _DISTINCT_CACHE.get(key)
+    if hit is None:
+        distinct, back = np.unique(units, axis=0, return_inverse=True)
+        if len(_DISTINCT_CACHE) > 16:
+            _DISTINCT_CACHE.clear()
+        hit = _DISTINCT_CACHE[key] = (distinct, np.asarray(back).ravel())
+    return hit
+
+
 def start_parameters(inputs: EngineInputs, per_draw: np.ndarray) -> np.ndarray:
     """[2, unit, draw] (μ, τ) of the start distribution (cached: cost curves, searches and
     breakeven runs repeat the same start with other money)."""
@@ -411,7 +427,7 @@ def start_parameters(inputs: EngineInputs, per_draw: np.ndarray) -> np.ndarray:
                              (inputs.households, inputs.poor, inputs.near_poor, unit_correlation(inputs))])
     # the search's "virtual communes" repeat a few real ones many times with other money: the
     # start depends on the unit's counts only, so it is solved once per distinct unit
-    distinct, back = np.unique(units, axis=0, return_inverse=True)
+    distinct, back = _distinct_units(units)
     parts = [np.ascontiguousarray(a, dtype=float) for a in
              (distinct[:, 0], distinct[:, 1], distinct[:, 2], r["log_sd"], r["income_correlation"],
               r["start_near_poor_share"], r["setback_probability"], t_bins, distinct[:, 3])]
@@ -423,7 +439,7 @@ def start_parameters(inputs: EngineInputs, per_draw: np.ndarray) -> np.ndarray:
         if len(_START_CACHE) > 16:
             _START_CACHE.clear()
         _START_CACHE[key] = hit
-    return np.ascontiguousarray(hit[:, np.asarray(back).ravel(), :])
+    return np.ascontiguousarray(hit[:, back, :])
 
 
 @numba.njit(cache=True)
