@@ -18,6 +18,7 @@ cheaper (about 10 s a seed against 70 s), so a study can run hundreds of seeds.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,7 +134,8 @@ def recovery_check(scenario: Any, *, seed: int, steps: int | None = None, walker
     model = np.clip(problem.predict(truth)[0], 1e-7, 1 - 1e-7)
     noise = problem.noise(truth)[0] * rng.standard_normal(model.shape)
     observed = 1.0 / (1.0 + np.exp(-(np.log(model) - np.log1p(-model) + noise)))
-    fitted = Problem(**{**problem.__dict__, "observed": observed})
+    # replace() copies the fields only, not the problem's caches (walker samples, priors)
+    fitted = dataclasses.replace(problem, observed=observed)
     if method == "reference":
         from planning.analyses.reference_posterior import reference_posterior
 
