@@ -400,3 +400,16 @@ def test_headline_gives_the_simulation_error_of_both_numbers(result: planning.Re
     assert "Sai số" not in headline(old, "vi") and headline(old, "vi").endswith(").")
     # the dashboard and the reports show the same sentence
     assert "Sai số chuẩn do số lần mô phỏng" in rp.probability_html(o, "vi")
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_cost_per_household_lifted_is_said_in_whole_millions(lang: str) -> None:
+    """A tenth of a million VND per household would be false precision (the Monte Carlo error of
+    the households lifted alone is several million): whole millions, in the language's style."""
+    o = {"target_rate": 0.01, "end_year": 2030, "draws": 100, "prob_below_target": 0.0,
+         "poverty_rate_end_mean": 0.079, "poverty_rate_end_p05": 0.06, "poverty_rate_end_p95": 0.1,
+         "gap_to_plan_pp_end": 6.9, "first_year_target_met": None, "households_lifted": 1234.0,
+         "cost_per_household_lifted": 1287.46}
+    text = rp.probability_sentence(o, lang)
+    assert ("1.287 triệu đồng/hộ" if lang == "vi" else "1,287 million VND per household") in text
+    assert "1.287,5" not in text and "1,287.5" not in text

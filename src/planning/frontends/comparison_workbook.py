@@ -63,14 +63,14 @@ _STATUS_LABELS: dict[str, dict[str, str]] = {
 
 #: Excel number formats (en-US notation, as the file stores them) by kind of figure
 _KIND_FORMATS: dict[str, str] = {
-    "rate": "0.0%", "prob": "0%", "money": "#,##0", "money1": "#,##0.0", "count": "#,##0",
+    "rate": "0.0%", "prob": "0%", "money": "#,##0", "count": "#,##0",
     "pp": "+#,##0.0;-#,##0.0;0.0", "year": "0",
 }
 #: the comparison's columns (outcome keys) → kind of figure
 COLUMN_KINDS: dict[str, str] = {
     "target_rate": "rate", "poverty_rate_end_mean": "rate", "poverty_rate_end_p05": "rate",
     "poverty_rate_end_p95": "rate", "near_poor_rate_end_mean": "rate", "prob_below_target": "prob",
-    "total_spending": "money", "cost_per_household_lifted": "money1", "households_lifted": "count",
+    "total_spending": "money", "cost_per_household_lifted": "money", "households_lifted": "count",
     "draws": "count", "end_year": "year", "first_year_target_met": "year", "gap_to_plan_pp_end": "pp",
 }
 #: locale tags of the formats: vi-VN (0x042A) and en-US (0x0409)

@@ -385,7 +385,7 @@ def probability_sentence(src: Result | Mapping[str, Any], lang: Lang = "vi") -> 
     lifted, cost = o.get("households_lifted"), o.get("cost_per_household_lifted")
     if lifted is not None and cost is not None and not pd.isna(lifted) and not pd.isna(cost):
         text += " " + label("sentence_lifted", lang).format(lifted=fmt_number(lifted, lang),
-                                                           cost=fmt_number(cost, lang, 1))
+                                                           cost=fmt_number(cost, lang))  # whole millions: a tenth would be false precision
     return text
 
 
