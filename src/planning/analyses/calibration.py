@@ -142,10 +142,14 @@ class Problem:
     def index(self, name: str) -> int:
         return self.names.index(name)
 
+    @cached_property
+    def _base_cache(self) -> dict[int, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]:
+        return {}
+
     def _base_for(self, walkers: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """The samples at their prior mode and the programme book's draws, for ``walkers``
         walkers: the same at every step, so built once per walker count (read-only)."""
-        cache = self.__dict__.setdefault("_base_cache", {})
+        cache = self._base_cache
         if walkers not in cache:
             samples = {k: np.full(walkers, v[0]) for k, v in self.base.items()}
             components = component_draws(samples, self.component_ids)
