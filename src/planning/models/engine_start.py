@@ -7,6 +7,8 @@ fractional bin, the listed share of a bin, a group's occupied bins, the year's m
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numba
 import numpy as np
@@ -405,17 +407,24 @@ def unit_correlation(inputs: EngineInputs) -> np.ndarray:
 _DISTINCT_CACHE: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
 
 
+def _remembered(cache: dict[bytes, Any], key: bytes, make: Callable[[], Any]) -> Any:
+    """``cache[key]``, made on a miss; a few entries at most (a run repeats the last ones)."""
+    hit = cache.get(key)
+    if hit is None:
+        if len(cache) > 16:
+            cache.clear()
+        hit = cache[key] = make()
+    return hit
+
+
 def _distinct_units(units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """np.unique of the units' rows with the inverse; remembered, since a calibration asks it
     of the same few units at every one of its thousands of steps."""
-    key = units.tobytes() + units.shape[0].to_bytes(8, "little")
-    hit = _DISTINCT_CACHE.get(key)
-    if hit is None:
+    def make() -> tuple[np.ndarray, np.ndarray]:
         distinct, back = np.unique(units, axis=0, return_inverse=True)
-        if len(_DISTINCT_CACHE) > 16:
-            _DISTINCT_CACHE.clear()
-        hit = _DISTINCT_CACHE[key] = (distinct, np.asarray(back).ravel())
-    return hit
+        return distinct, np.asarray(back).ravel()
+
+    return _remembered(_DISTINCT_CACHE, units.tobytes() + units.shape[0].to_bytes(8, "little"), make)
 
 
 def start_parameters(inputs: EngineInputs, per_draw: np.ndarray) -> np.ndarray:
@@ -432,13 +441,12 @@ def start_parameters(inputs: EngineInputs, per_draw: np.ndarray) -> np.ndarray:
              (distinct[:, 0], distinct[:, 1], distinct[:, 2], r["log_sd"], r["income_correlation"],
               r["start_near_poor_share"], r["setback_probability"], t_bins, distinct[:, 3])]
     key = b"".join(p.tobytes() + len(p).to_bytes(8, "little") for p in parts)
-    hit = _START_CACHE.get(key)
-    if hit is None:
-        hit = np.empty((2, distinct.shape[0], per_draw.shape[1]))
-        _start_parameters(*parts, hit)
-        if len(_START_CACHE) > 16:
-            _START_CACHE.clear()
-        _START_CACHE[key] = hit
+    def solve() -> np.ndarray:
+        out = np.empty((2, distinct.shape[0], per_draw.shape[1]))
+        _start_parameters(*parts, out)
+        return out
+
+    hit = _remembered(_START_CACHE, key, solve)
     return np.ascontiguousarray(hit[:, back, :])
 
 
